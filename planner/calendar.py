@@ -1,0 +1,133 @@
+"""The posts of a week or a month, grouped by local day, for the calendar views."""
+
+from __future__ import annotations
+
+import calendar as pycal
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from rules.model import Category
+from sqlalchemy.orm import Session, contains_eager
+
+from planner.localtime import local_day_bounds, week_start, zone
+from planner.models import Channel, Post, Status, Workspace
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Calendar filters, as kept in the URL's query string."""
+
+    channel_ids: tuple[int, ...] = ()
+    categories: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, object]) -> Filters:
+        getlist = getattr(args, "getlist", None)
+
+        def values(key: str) -> list[str]:
+            if getlist is not None:
+                return [v for v in getlist(key) if v]
+            raw = args.get(key)
+            return [str(raw)] if raw else []
+
+        channel_ids = tuple(int(v) for v in values("channel") if v.isdigit())
+        categories = tuple(v for v in values("category") if v in {c.value for c in Category})
+        statuses = tuple(v for v in values("status") if v in {s.value for s in Status})
+        return cls(channel_ids, categories, statuses)
+
+    def query_args(self) -> dict[str, list[str]]:
+        return {
+            key: list(map(str, vals))
+            for key, vals in (
+                ("channel", self.channel_ids),
+                ("category", self.categories),
+                ("status", self.statuses),
+            )
+            if vals
+        }
+
+    @property
+    def active(self) -> bool:
+        return bool(self.channel_ids or self.categories or self.statuses)
+
+
+@dataclass
+class CalendarPost:
+    post: Post
+    local_at: datetime
+
+
+@dataclass
+class Day:
+    day: date
+    posts: list[CalendarPost] = field(default_factory=list)
+
+    def by_hour(self) -> dict[int, list[CalendarPost]]:
+        hours: dict[int, list[CalendarPost]] = defaultdict(list)
+        for item in self.posts:
+            hours[item.local_at.hour].append(item)
+        return hours
+
+
+def posts_between(
+    session: Session, workspace: Workspace, first: date, last_exclusive: date, filters: Filters
+) -> list[CalendarPost]:
+    """The workspace's posts whose local date is in [first, last_exclusive), in time order.
+
+    One query, whatever the number of posts: the channel is joined, not lazy-loaded.
+    """
+    start, end = local_day_bounds(first, last_exclusive, workspace.timezone)
+    query = (
+        sa.select(Post)
+        .join(Post.channel)
+        .options(contains_eager(Post.channel))
+        .where(
+            Post.workspace_id == workspace.id,
+            Post.scheduled_at >= start,
+            Post.scheduled_at < end,
+        )
+        .order_by(Post.scheduled_at, Channel.name, Post.id)
+    )
+    if filters.channel_ids:
+        query = query.where(Post.channel_id.in_(filters.channel_ids))
+    if filters.categories:
+        query = query.where(Post.category.in_(filters.categories))
+    if filters.statuses:
+        query = query.where(Post.status.in_([Status(s) for s in filters.statuses]))
+    tz = zone(workspace.timezone)
+    return [CalendarPost(p, p.scheduled_at.astimezone(tz)) for p in session.scalars(query)]
+
+
+def _days(first: date, count: int, posts: list[CalendarPost]) -> list[Day]:
+    days = [Day(first + timedelta(days=i)) for i in range(count)]
+    index = {d.day: d for d in days}
+    for item in posts:
+        bucket = index.get(item.local_at.date())
+        if bucket is not None:
+            bucket.posts.append(item)
+    return days
+
+
+def week(session: Session, workspace: Workspace, any_day: date, filters: Filters) -> list[Day]:
+    """The seven days (Monday to Sunday) of the ISO week containing `any_day`."""
+    monday = week_start(any_day)
+    posts = posts_between(session, workspace, monday, monday + timedelta(days=7), filters)
+    return _days(monday, 7, posts)
+
+
+def month(
+    session: Session, workspace: Workspace, year: int, month_number: int, filters: Filters
+) -> list[list[Day]]:
+    """Whole weeks (Monday first) covering the month, as rows of seven days."""
+    first = date(year, month_number, 1)
+    last = date(year, month_number, pycal.monthrange(year, month_number)[1])
+    grid_start = week_start(first)
+    grid_end = week_start(last) + timedelta(days=7)
+    count = (grid_end - grid_start).days
+    posts = posts_between(session, workspace, grid_start, grid_end, filters)
+    days = _days(grid_start, count, posts)
+    return [days[i : i + 7] for i in range(0, count, 7)]

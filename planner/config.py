@@ -1,0 +1,47 @@
+"""Settings read from the environment, with defaults that work on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """The folder for local state: the SQLite database, the secret key, the outbox."""
+    return Path(os.environ.get("PLANNER_INSTANCE", PROJECT_ROOT / "instance")).resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    # Generated once and kept, so sessions survive a restart without any configuration.
+    key_file = folder / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+def from_environment() -> dict[str, object]:
+    """Build the Flask config mapping from DESIGN.md's configuration table."""
+    folder = instance_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    settings: dict[str, object] = {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{folder / 'planner.db'}"),
+        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _secret_key(folder),
+        "PLANNER_OUTBOX": os.environ.get("PLANNER_OUTBOX", str(folder / "outbox")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+    }
+    if os.environ.get("SERVER_NAME"):
+        settings["SERVER_NAME"] = os.environ["SERVER_NAME"]
+    if os.environ.get("PREFERRED_URL_SCHEME"):
+        settings["PREFERRED_URL_SCHEME"] = os.environ["PREFERRED_URL_SCHEME"]
+    return settings

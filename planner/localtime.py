@@ -1,0 +1,61 @@
+"""Workspace-local wall-clock times and the UTC instants we store."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time that the zone skips (inside a daylight-saving gap)."""
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def timezone_names() -> list[str]:
+    return sorted(available_timezones())
+
+
+def to_utc(day: date, clock: time, tz_name: str) -> datetime:
+    """The UTC instant of a local date and time; refuses times inside a DST gap.
+
+    An ambiguous time (the hour repeated when clocks go back) means its first occurrence.
+    """
+    tz = ZoneInfo(tz_name)
+    local = datetime.combine(day, clock.replace(tzinfo=None), tzinfo=tz)
+    instant = local.astimezone(UTC)
+    # A skipped time does not survive the round trip: 02:30 on the spring-forward night
+    # comes back as 03:30.
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(
+            f"{day.isoformat()} {clock.strftime('%H:%M')} does not exist in {tz_name}: "
+            "the clocks skip it for daylight saving time"
+        )
+    return instant
+
+
+def local(instant: datetime, tz_name: str) -> datetime:
+    return instant.astimezone(ZoneInfo(tz_name))
+
+
+def week_start(day: date) -> date:
+    """The Monday of the ISO week containing `day`."""
+    return day - timedelta(days=day.weekday())
+
+
+def local_day_bounds(first: date, last_exclusive: date, tz_name: str) -> tuple[datetime, datetime]:
+    """UTC instants of local midnight at the start of `first` and of `last_exclusive`."""
+    tz = ZoneInfo(tz_name)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(last_exclusive, time(0), tzinfo=tz).astimezone(UTC)
+    return start, end

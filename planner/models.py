@@ -1,0 +1,241 @@
+"""ORM classes. Data and invariants only: no Flask, no enqueueing, no HTTP."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from planner.db import Base, UTCDateTime, utcnow
+
+
+class Role(enum.IntEnum):
+    """Workspace roles; each includes the ones below it."""
+
+    viewer = 1
+    editor = 2
+    approver = 3
+    admin = 4
+
+
+class Status(enum.StrEnum):
+    draft = "draft"
+    in_review = "in_review"
+    changes_requested = "changes_requested"
+    approved = "approved"
+    publishing = "publishing"
+    published = "published"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+    @property
+    def icon(self) -> str:
+        """A symbol beside the label, so status is never shown by colour alone."""
+        return STATUS_ICONS[self.value]
+
+
+STATUS_ICONS = {
+    "draft": "✎",
+    "in_review": "⧗",
+    "changes_requested": "↩",
+    "approved": "✓",
+    "publishing": "➤",
+    "published": "●",
+    "failed": "✕",
+    "cancelled": "⊘",
+}
+
+
+NETWORKS = (
+    "mastodon",
+    "bluesky",
+    "x",
+    "facebook",
+    "instagram",
+    "linkedin",
+    "threads",
+    "tiktok",
+    "pinterest",
+    "webhook",
+    "outbox",
+)
+PUBLISHER_KINDS = ("outbox", "webhook", "mastodon")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    # Flask-Login's user protocol, written out so models stay free of Flask imports.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    rule_preset: Mapped[str] = mapped_column(sa.String(32), default="balanced")
+    rule_overrides: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    allow_self_approval: Mapped[bool] = mapped_column(default=False)
+    publishing_paused: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="workspace", cascade="all, delete-orphan"
+    )
+    channels: Mapped[list[Channel]] = relationship(
+        back_populates="workspace", order_by="Channel.name"
+    )
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    workspace: Mapped[Workspace] = relationship(back_populates="memberships")
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(sa.String(32))
+    name: Mapped[str] = mapped_column(sa.String(80))
+    handle: Mapped[str] = mapped_column(sa.String(120), default="")
+    publisher_kind: Mapped[str] = mapped_column(sa.String(32), default="outbox")
+    # Non-secret settings (a webhook URL, a Mastodon instance). Secrets live apart and are
+    # never rendered back to the browser.
+    publisher_settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    publisher_secret: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    caps: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    workspace: Mapped[Workspace] = relationship(back_populates="channels")
+
+    @property
+    def has_secret(self) -> bool:
+        return bool(self.publisher_secret)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (sa.Index("ix_posts_workspace_scheduled", "workspace_id", "scheduled_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str] = mapped_column(sa.String(32))
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[Status] = mapped_column(
+        sa.Enum(Status, native_enum=False, length=24), default=Status.draft
+    )
+    # Optimistic locking: every change a person makes raises it; writers compare it.
+    version: Mapped[int] = mapped_column(default=1)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    approved_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    approved_version: Mapped[int | None] = mapped_column(default=None)
+
+    attempts: Mapped[int] = mapped_column(default=0)
+    external_id: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    external_url: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+
+    channel: Mapped[Channel] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only record of what happened to a post (or a workspace) and who did it."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int | None] = mapped_column(default=None)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
+    note: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class FeedToken(Base):
+    __tablename__ = "feed_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    label: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    filters: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

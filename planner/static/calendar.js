@@ -1,0 +1,90 @@
+// Drag a post card to another day or hour slot; the keyboard path is each card's Move link.
+(function () {
+  "use strict";
+  const week = document.querySelector(".week");
+  if (!week || week.dataset.canMove !== "yes") return;
+  const live = document.getElementById("live");
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const urlFor = (id) => week.dataset.reschedule.replace(/\/0\/reschedule$/, "/" + id + "/reschedule");
+  const NOTICE = "planner-notice";
+
+  function announce(message) { live.textContent = message; }
+  const pending = sessionStorage.getItem(NOTICE);
+  if (pending) { sessionStorage.removeItem(NOTICE); announce(pending); showFlash(pending, "error"); }
+
+  function showFlash(message, kind) {
+    const p = document.createElement("p");
+    p.className = "flash " + kind;
+    p.setAttribute("role", kind === "error" ? "alert" : "status");
+    p.textContent = message;
+    document.querySelector("main").prepend(p);
+  }
+
+  let dragged = null;
+  week.addEventListener("dragstart", (event) => {
+    const card = event.target.closest(".card");
+    if (!card) return;
+    dragged = card;
+    card.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.postId);
+  });
+  week.addEventListener("dragend", () => {
+    if (dragged) dragged.classList.remove("dragging");
+    week.querySelectorAll(".drop-target").forEach((el) => el.classList.remove("drop-target"));
+  });
+  week.addEventListener("dragover", (event) => {
+    const slot = event.target.closest(".slot");
+    if (!slot || !dragged) return;
+    event.preventDefault();
+    week.querySelectorAll(".drop-target").forEach((el) => el !== slot && el.classList.remove("drop-target"));
+    slot.classList.add("drop-target");
+  });
+  week.addEventListener("drop", async (event) => {
+    const slot = event.target.closest(".slot");
+    if (!slot || !dragged) return;
+    event.preventDefault();
+    slot.classList.remove("drop-target");
+    const card = dragged;
+    const day = slot.closest(".day").dataset.date;
+    const time = slot.dataset.hour + ":" + card.dataset.minute;
+    await move(card, day, time, slot);
+  });
+
+  async function move(card, day, time, slot) {
+    let response;
+    try {
+      response = await fetch(urlFor(card.dataset.postId), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
+        body: JSON.stringify({ version: Number(card.dataset.version), date: day, time: time }),
+        credentials: "same-origin",
+      });
+    } catch (error) {
+      announce("Could not reach Planner; the post was not moved.");
+      showFlash("Could not reach Planner; the post was not moved. Check your connection.", "error");
+      return;
+    }
+    const body = await response.json().catch(() => ({}));
+    if (response.ok) {
+      card.dataset.version = body.version;
+      slot.appendChild(card);
+      const timeEl = card.querySelector("time");
+      if (timeEl) timeEl.textContent = time;
+      announce(body.message);
+      showFlash(body.message + (body.status === "draft" ? " It is a draft again." : ""), "success");
+      return;
+    }
+    const message = (body.error && body.error.message) || "The post could not be moved.";
+    if (response.status === 409) {
+      // Someone else changed it: show why, then reload so the page shows the current plan.
+      sessionStorage.setItem(NOTICE, message);
+      announce(message);
+      showFlash(message + " Reloading…", "error");
+      setTimeout(() => window.location.reload(), 1500);
+      return;
+    }
+    announce(message);
+    showFlash(message, "error");
+  }
+})();

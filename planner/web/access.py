@@ -1,0 +1,52 @@
+"""Loading the workspace (and post) a URL names, with the role check every view uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user
+
+from planner import permissions
+from planner.db import db
+from planner.models import Channel, Post, Role, Workspace
+
+
+@dataclass(frozen=True)
+class Access:
+    workspace: Workspace
+    role: Role
+
+    def can(self, action: str) -> bool:
+        return permissions.allowed(self.role, action)
+
+
+def workspace_access(slug: str, action: str = "view") -> Access:
+    """The workspace and the current user's role; 404 for non-members (no leak), 403 below
+    the role the action needs."""
+    workspace = db.session.scalar(sa.select(Workspace).where(Workspace.slug == slug))
+    if workspace is None:
+        abort(404)
+    role = permissions.role_of(db.session, current_user, workspace)
+    if role is None:
+        abort(404)
+    if not permissions.allowed(role, action):
+        needed = permissions.ACTIONS[action]
+        abort(403, f"This needs the {needed.name} role in {workspace.name}; you are {role.name}.")
+    return Access(workspace, role)
+
+
+def post_in(access: Access, post_id: int) -> Post:
+    """A post of this workspace, or 404 (another workspace's id looks like a missing one)."""
+    post = db.session.get(Post, post_id)
+    if post is None or post.workspace_id != access.workspace.id:
+        abort(404)
+    return post
+
+
+def channel_in(access: Access, channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
+    if channel is None or channel.workspace_id != access.workspace.id:
+        abort(404)
+    return channel

@@ -1,0 +1,96 @@
+"""Week and month views of a workspace's plan."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, render_template, request
+from flask_login import login_required
+from rules.model import Category
+
+from planner import calendar
+from planner.db import db, utcnow
+from planner.localtime import local, week_start
+from planner.models import Channel, Status
+from planner.web.access import workspace_access
+
+bp = Blueprint("calendar", __name__, url_prefix="/w/<slug>")
+
+
+def _date_arg(name: str, default: date) -> date:
+    raw = request.args.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        abort(400, f"'{raw}' is not a date; use YYYY-MM-DD.")
+
+
+def _context(slug: str):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug)
+    filters = calendar.Filters.from_args(request.args)
+    channels = db.session.scalars(
+        sa.select(Channel).where(Channel.workspace_id == access.workspace.id).order_by(Channel.name)
+    ).all()
+    today = local(utcnow(), access.workspace.timezone).date()
+    return access, filters, channels, today
+
+
+@bp.route("/")
+@login_required
+def week(slug: str):  # type: ignore[no-untyped-def]
+    access, filters, channels, today = _context(slug)
+    day = _date_arg("date", today)
+    monday = week_start(day)
+    days = calendar.week(db.session, access.workspace, day, filters)
+    return render_template(
+        "calendar/week.html",
+        access=access,
+        workspace=access.workspace,
+        filters=filters,
+        channels=channels,
+        days=days,
+        today=today,
+        monday=monday,
+        prev_day=monday - timedelta(days=7),
+        next_day=monday + timedelta(days=7),
+        iso=monday.isocalendar(),
+        categories=list(Category),
+        statuses=list(Status),
+        hours=range(24),
+    )
+
+
+@bp.route("/month")
+@login_required
+def month(slug: str):  # type: ignore[no-untyped-def]
+    access, filters, channels, today = _context(slug)
+    raw = request.args.get("month")
+    if raw:
+        try:
+            year, number = (int(part) for part in raw.split("-"))
+            first = date(year, number, 1)
+        except ValueError:
+            abort(400, f"'{raw}' is not a month; use YYYY-MM.")
+    else:
+        first = today.replace(day=1)
+    weeks = calendar.month(db.session, access.workspace, first.year, first.month, filters)
+    prev_first = (first - timedelta(days=1)).replace(day=1)
+    next_first = (first + timedelta(days=32)).replace(day=1)
+    return render_template(
+        "calendar/month.html",
+        access=access,
+        workspace=access.workspace,
+        filters=filters,
+        channels=channels,
+        weeks=weeks,
+        first=first,
+        today=today,
+        prev_month=prev_first.strftime("%Y-%m"),
+        next_month=next_first.strftime("%Y-%m"),
+        categories=list(Category),
+        statuses=list(Status),
+        per_day=6,
+    )

@@ -1,0 +1,82 @@
+"""Channels of a workspace (admins add and edit them)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from rules.model import TEXT_LIMITS
+
+from planner import accounts
+from planner.db import db
+from planner.forms import ChannelForm
+from planner.models import Channel
+from planner.web.access import channel_in, workspace_access
+
+bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
+
+
+@bp.route("/")
+@login_required
+def index(slug: str):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug)
+    channels = db.session.scalars(
+        sa.select(Channel).where(Channel.workspace_id == access.workspace.id).order_by(Channel.name)
+    ).all()
+    return render_template(
+        "channels/index.html",
+        access=access,
+        workspace=access.workspace,
+        channels=channels,
+        limits=TEXT_LIMITS,
+    )
+
+
+def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug, "manage_channels")
+    form = ChannelForm(obj=channel) if channel else ChannelForm()
+    if channel is not None and not form.is_submitted():
+        form.target_url.data = channel.publisher_settings.get("url", "")
+    if form.validate_on_submit():
+        try:
+            saved = accounts.save_channel(
+                db.session,
+                current_user,
+                access.workspace,
+                channel,
+                network=form.network.data or "",
+                name=form.name.data or "",
+                handle=form.handle.data or "",
+                publisher_kind=form.publisher_kind.data or "",
+                target_url=form.target_url.data or "",
+                secret=form.secret.data or None,
+                clear_secret=bool(form.clear_secret.data),
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.name.errors = [*form.name.errors, str(error)]
+        else:
+            flash(f"Channel '{saved.name}' saved.", "success")
+            return redirect(url_for("channels.index", slug=slug))
+    # Secrets are write-only: never send the stored value (or what was typed) back.
+    form.secret.data = ""
+    return render_template(
+        "channels/edit.html",
+        form=form,
+        access=access,
+        workspace=access.workspace,
+        channel=channel,
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(slug: str):  # type: ignore[no-untyped-def]
+    return _save(slug, None)
+
+
+@bp.route("/<int:channel_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug, "manage_channels")
+    return _save(slug, channel_in(access, channel_id))

@@ -1,0 +1,438 @@
+"""The post state machine: every change to a post goes through these functions.
+
+Each transition checks the actor's role, the post's current state and the version the actor
+saw, applies the change with one conditional UPDATE (so two people acting at once cannot
+both win), and writes an AuditEvent. Views, the CLI, the API and the workers call these and
+nothing else changes a post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from rules.model import TEXT_LIMITS, Category
+from sqlalchemy.orm import Session
+
+from planner import permissions
+from planner.db import utcnow
+from planner.models import AuditEvent, Channel, Comment, Post, Role, Status, User, Workspace
+
+
+class WorkflowError(Exception):
+    """Base of the errors a person can be shown as they are."""
+
+
+class TransitionNotAllowed(WorkflowError):
+    """The post's state does not allow this change."""
+
+
+class StaleVersion(WorkflowError):
+    """Someone else changed the post since the actor loaded it."""
+
+    def __init__(self, post_id: int, expected: int, current: int | None) -> None:
+        self.post_id, self.expected, self.current = post_id, expected, current
+        super().__init__(
+            "This post was changed by someone else while you were working on it "
+            f"(you had version {expected}, it is now version {current}). "
+            "Reload to see their change; nothing was overwritten."
+        )
+
+
+class InvalidPost(WorkflowError):
+    """Field errors in a post's content, keyed by field name."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{field}: {msg}" for field, msg in errors.items()))
+
+
+PermissionDenied = permissions.PermissionDenied
+
+EDITABLE = {
+    Status.draft,
+    Status.in_review,
+    Status.changes_requested,
+    Status.approved,
+    Status.failed,
+}
+# Before publishing, a post can always be called off; a failed post can be dropped too.
+CANCELLABLE = EDITABLE
+# Hooks run after a post's change is committed (feeds, publishing jobs); set by workers.
+after_change: list[Callable[[Post], None]] = []
+
+
+@dataclass(frozen=True)
+class PostContent:
+    channel: Channel
+    text: str
+    category: str
+    scheduled_at: datetime
+
+
+def text_limit(network: str) -> int | None:
+    return TEXT_LIMITS.get(network)
+
+
+def content_errors(
+    channel: Channel, text: str, category: str, scheduled_at: datetime | None, *, new: bool,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """A message per bad field; `scheduled_at` None skips the time checks."""
+    errors: dict[str, str] = {}
+    if not text.strip():
+        errors["text"] = "Write the text of the post."
+    limit = text_limit(channel.network)
+    if limit is not None and len(text) > limit:
+        errors["text"] = (
+            f"{len(text):,} characters: {channel.network} accepts at most "
+            f"{limit:,}. Shorten it by {len(text) - limit:,}."
+        )
+    if category not in {c.value for c in Category}:
+        errors["category"] = "Pick one of the seven categories."
+    if scheduled_at is not None:
+        if scheduled_at.tzinfo is None:
+            raise ValueError("scheduled_at must be aware")
+        if new and scheduled_at <= (now or utcnow()):
+            errors["scheduled_at"] = "That time has already passed; pick a time in the future."
+    return errors
+
+
+def validate_content(content: PostContent, *, now: datetime | None = None, new: bool) -> None:
+    """Raise InvalidPost with a message per bad field."""
+    errors = content_errors(
+        content.channel, content.text, content.category, content.scheduled_at, new=new, now=now
+    )
+    if errors:
+        raise InvalidPost(errors)
+
+
+def snapshot(post: Post) -> dict[str, Any]:
+    return {
+        "text": post.text,
+        "category": post.category,
+        "channel_id": post.channel_id,
+        "channel": post.channel.name if post.channel else None,
+        "scheduled_at": post.scheduled_at.isoformat(),
+        "status": str(post.status),
+    }
+
+
+def _audit(
+    session: Session,
+    post: Post,
+    actor: User | None,
+    action: str,
+    before: dict[str, Any] | None,
+    note: str | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        workspace_id=post.workspace_id,
+        post_id=post.id,
+        version=post.version,
+        actor_id=actor.id if actor else None,
+        action=action,
+        before=before,
+        after=snapshot(post),
+        note=note,
+    )
+    session.add(event)
+    return event
+
+
+def _role(session: Session, actor: User, workspace_id: int) -> Role | None:
+    workspace = session.get(Workspace, workspace_id)
+    assert workspace is not None
+    return permissions.role_of(session, actor, workspace)
+
+
+def _check(session: Session, actor: User, post: Post, action: str, states: set[Status]) -> None:
+    permissions.require(_role(session, actor, post.workspace_id), action)
+    if post.status not in states:
+        raise TransitionNotAllowed(
+            f"A {post.status.label} post cannot be {ACTION_WORDS.get(action, action)}."
+        )
+
+
+ACTION_WORDS = {
+    "edit_post": "edited",
+    "reschedule": "moved",
+    "cancel": "cancelled",
+    "submit": "submitted for review",
+    "withdraw": "withdrawn from review",
+    "approve": "approved",
+    "request_changes": "sent back with changes requested",
+    "retry": "retried",
+}
+
+
+def _apply(session: Session, post: Post, expected_version: int, **values: Any) -> None:
+    """One conditional UPDATE: succeeds only if nobody changed the post since `expected`."""
+    values.setdefault("updated_at", utcnow())
+    result = session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id, Post.version == expected_version)
+        .values(version=Post.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        current = session.scalar(sa.select(Post.version).where(Post.id == post.id))
+        raise StaleVersion(post.id, expected_version, current)
+    session.refresh(post)
+
+
+def _finish(session: Session, post: Post) -> Post:
+    session.commit()
+    for hook in after_change:
+        hook(post)
+    return post
+
+
+def create_post(session: Session, actor: User, workspace: Workspace, content: PostContent) -> Post:
+    """Create a draft; validates the content and the actor's role."""
+    permissions.require(permissions.role_of(session, actor, workspace), "create_post")
+    if content.channel.workspace_id != workspace.id:
+        raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
+    validate_content(content, new=True)
+    now = utcnow()
+    post = Post(
+        workspace_id=workspace.id,
+        channel_id=content.channel.id,
+        channel=content.channel,
+        text=content.text,
+        category=content.category,
+        scheduled_at=content.scheduled_at,
+        status=Status.draft,
+        version=1,
+        author_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(post)
+    session.flush()
+    _audit(session, post, actor, "created", None)
+    return _finish(session, post)
+
+
+def _revoking(post: Post) -> dict[str, Any]:
+    """Fields that take an approved (or reviewed) post back to draft."""
+    if post.status in {Status.approved, Status.in_review, Status.failed}:
+        return {
+            "status": Status.draft,
+            "approved_by_id": None,
+            "approved_at": None,
+            "approved_version": None,
+        }
+    return {}
+
+
+def approval_at_stake(post: Post) -> str | None:
+    """What saving a change to this post would withdraw, in words, or None."""
+    if post.status == Status.approved:
+        who = post.approved_by.display_name if post.approved_by else "an approver"
+        return f"This post was approved by {who}. Saving a change withdraws that approval."
+    if post.status == Status.in_review:
+        return "This post is in review. Saving a change takes it back to draft."
+    return None
+
+
+def edit_post(
+    session: Session, actor: User, post: Post, expected_version: int, content: PostContent
+) -> Post:
+    """Change text, channel, category or time. An approval does not survive a change."""
+    _check(session, actor, post, "edit_post", EDITABLE)
+    if content.channel.workspace_id != post.workspace_id:
+        raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
+    moved = content.scheduled_at != post.scheduled_at
+    validate_content(content, new=moved)
+    changed = (
+        content.text != post.text
+        or content.channel.id != post.channel_id
+        or content.category != post.category
+        or moved
+    )
+    if not changed:
+        if post.version != expected_version:
+            raise StaleVersion(post.id, expected_version, post.version)
+        return post
+    before = snapshot(post)
+    was_approved = post.status == Status.approved
+    revoke = (
+        _revoking(post)
+        if (content.text != post.text or content.channel.id != post.channel_id or moved)
+        else {}
+    )
+    _apply(
+        session,
+        post,
+        expected_version,
+        text=content.text,
+        channel_id=content.channel.id,
+        category=content.category,
+        scheduled_at=content.scheduled_at,
+        **revoke,
+    )
+    _audit(session, post, actor, "edited", before)
+    if was_approved and revoke:
+        _audit(session, post, actor, "approval_revoked", before, note="the post was edited")
+    return _finish(session, post)
+
+
+def reschedule(
+    session: Session, actor: User, post: Post, expected_version: int, scheduled_at: datetime
+) -> Post:
+    """Move a post to another time; an approved post goes back to draft."""
+    _check(session, actor, post, "reschedule", EDITABLE)
+    if scheduled_at == post.scheduled_at:
+        if post.version != expected_version:
+            raise StaleVersion(post.id, expected_version, post.version)
+        return post
+    if scheduled_at <= utcnow():
+        raise InvalidPost({"scheduled_at": "That time has already passed; pick a future time."})
+    before = snapshot(post)
+    was_approved = post.status == Status.approved
+    _apply(session, post, expected_version, scheduled_at=scheduled_at, **_revoking(post))
+    _audit(session, post, actor, "rescheduled", before)
+    if was_approved:
+        _audit(session, post, actor, "approval_revoked", before, note="the post was moved")
+    return _finish(session, post)
+
+
+def _transition(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    action: str,
+    states: set[Status],
+    audit_action: str,
+    note: str | None = None,
+    **values: Any,
+) -> Post:
+    _check(session, actor, post, action, states)
+    before = snapshot(post)
+    _apply(session, post, expected_version, **values)
+    _audit(session, post, actor, audit_action, before, note=note)
+    return post
+
+
+def cancel(session: Session, actor: User, post: Post, expected_version: int) -> Post:
+    """Call a post off; possible in any state before publishing."""
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "cancel",
+        CANCELLABLE,
+        "cancelled",
+        status=Status.cancelled,
+    )
+    return _finish(session, post)
+
+
+def submit(session: Session, actor: User, post: Post, expected_version: int) -> Post:
+    """Ask for review."""
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "submit",
+        {Status.draft, Status.changes_requested},
+        "submitted",
+        status=Status.in_review,
+    )
+    return _finish(session, post)
+
+
+def withdraw(session: Session, actor: User, post: Post, expected_version: int) -> Post:
+    """Take a post out of review, back to draft."""
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "withdraw",
+        {Status.in_review},
+        "withdrawn",
+        status=Status.draft,
+    )
+    return _finish(session, post)
+
+
+def approve(session: Session, actor: User, post: Post, expected_version: int) -> Post:
+    """Sign off exactly this version. Four eyes unless the workspace allows self-approval."""
+    workspace = session.get(Workspace, post.workspace_id)
+    assert workspace is not None
+    _check(session, actor, post, "approve", {Status.in_review})
+    self_approved = post.author_id == actor.id
+    if self_approved and not workspace.allow_self_approval:
+        raise TransitionNotAllowed(
+            "You wrote this post, so another approver must sign it off (four eyes). "
+            "An admin can allow self-approval for one-person teams in the workspace settings."
+        )
+    now = utcnow()
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "approve",
+        {Status.in_review},
+        "approved",
+        note="self-approval allowed by the workspace setting" if self_approved else None,
+        status=Status.approved,
+        approved_by_id=actor.id,
+        approved_at=now,
+        approved_version=expected_version + 1,
+    )
+    return _finish(session, post)
+
+
+def request_changes(
+    session: Session, actor: User, post: Post, expected_version: int, comment: str
+) -> Post:
+    """Send a post back to its author with a comment saying what to change."""
+    if not comment.strip():
+        raise InvalidPost({"comment": "Say what should change; the author will read it."})
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "request_changes",
+        {Status.in_review},
+        "changes_requested",
+        note=comment.strip(),
+        status=Status.changes_requested,
+    )
+    session.add(Comment(post_id=post.id, author_id=actor.id, body=comment.strip()))
+    return _finish(session, post)
+
+
+def add_comment(session: Session, actor: User, post: Post, body: str) -> Comment:
+    permissions.require(_role(session, actor, post.workspace_id), "comment")
+    if not body.strip():
+        raise InvalidPost({"body": "Write a comment first."})
+    comment = Comment(post_id=post.id, author_id=actor.id, body=body.strip())
+    session.add(comment)
+    session.commit()
+    return comment
+
+
+def duplicate(session: Session, actor: User, post: Post, scheduled_at: datetime) -> Post:
+    """A new draft with the same channel, text and category at another time."""
+    workspace = session.get(Workspace, post.workspace_id)
+    assert workspace is not None
+    copy = create_post(
+        session,
+        actor,
+        workspace,
+        PostContent(post.channel, post.text, post.category, scheduled_at),
+    )
+    return copy
