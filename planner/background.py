@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import redis
-from flask import Flask, current_app, g
+from flask import Flask, current_app
 
 _CACHE_SECONDS = 5.0
 _last: dict[str, tuple[float, bool]] = {}
@@ -33,8 +33,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _background_status() -> dict[str, object]:
         def background_paused() -> bool:
-            if "background_ok" not in g:
-                g.background_ok = redis_available(str(current_app.config["REDIS_URL"]))
-            return not g.background_ok
+            return not redis_available(str(current_app.config["REDIS_URL"]))
 
         return {"background_paused": background_paused}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 import sqlalchemy as sa
@@ -166,15 +167,41 @@ def demo_command() -> None:
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 def worker_command(burst: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler) on the publish, feeds and default queues."""
+    """Run an RQ worker (with RQ's scheduler) on the publish, feeds and default queues.
+
+    Waits for Redis if it does not answer yet, so `make run` works before Redis is up.
+    """
+    import time
+
+    import redis
     from rq import Worker
 
     from workers.queues import connect, queues
 
-    connection = connect(str(current_app.config["REDIS_URL"]))
+    url = str(current_app.config["REDIS_URL"])
+    connection = connect(url)
+    while True:
+        try:
+            connection.ping()
+            break
+        except redis.RedisError as error:
+            if burst:
+                raise click.ClickException(f"Redis does not answer: {error}") from error
+            click.echo(f"worker: waiting for Redis ({error}); retrying in 5 s", err=True)
+            time.sleep(5)
+    names = ", ".join(q.name for q in queues(connection))
+    click.echo(f"worker: listening on {names} at {_hide_password(url)}")
     worker = Worker(queues(connection), connection=connection)
     ok = worker.work(with_scheduler=True, burst=burst)
     sys.exit(0 if ok or burst else 1)
+
+
+def _hide_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
 
 
 def _commands() -> list[click.Command]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask_wtf import FlaskForm
-from rules.model import CATEGORY_DEFINITIONS, Category
 from wtforms import (
     BooleanField,
     DateField,
@@ -32,7 +31,7 @@ from wtforms.validators import (
 
 from planner.localtime import is_valid_timezone
 from planner.models import NETWORKS, PUBLISHER_KINDS, Role
-
+from rules.model import CATEGORY_DEFINITIONS, Category
 
 
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:

@@ -68,6 +68,8 @@ NETWORKS = (
     "outbox",
 )
 PUBLISHER_KINDS = ("outbox", "webhook", "mastodon")
+# Werkzeug's default (scrypt). The test suite lowers the cost; nothing else should.
+PASSWORD_HASH_METHOD = "scrypt"
 
 
 class User(Base):
@@ -82,7 +84,7 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -14,12 +14,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from rules.model import TEXT_LIMITS, Category
 from sqlalchemy.orm import Session
 
 from planner import permissions
 from planner.db import utcnow
 from planner.models import AuditEvent, Channel, Comment, Post, Role, Status, User, Workspace
+from rules.model import TEXT_LIMITS, Category
 
 
 class WorkflowError(Exception):
@@ -78,7 +78,12 @@ def text_limit(network: str) -> int | None:
 
 
 def content_errors(
-    channel: Channel, text: str, category: str, scheduled_at: datetime | None, *, new: bool,
+    channel: Channel,
+    text: str,
+    category: str,
+    scheduled_at: datetime | None,
+    *,
+    new: bool,
     now: datetime | None = None,
 ) -> dict[str, str]:
     """A message per bad field; `scheduled_at` None skips the time checks."""

@@ -19,13 +19,15 @@ _TMP = Path(tempfile.mkdtemp(prefix="planner-tests-"))
 # Keep the app's generated files (secret key, outbox) out of the repository.
 os.environ["PLANNER_INSTANCE"] = str(_TMP / "instance")
 
-from planner import accounts, create_app, migrate  # noqa: E402
+from planner import accounts, create_app, migrate, models  # noqa: E402
 from planner.db import Base, db  # noqa: E402
 from planner.models import Channel, Role, User, Workspace  # noqa: E402
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct horse battery"
+# Hashing strength is not under test here; a cheap method keeps the suite fast.
+models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
 @pytest.fixture(scope="session")

@@ -325,3 +325,15 @@ def test_a_workspace_can_be_created_with_a_timezone(app, team):
     assert bad.status_code == 422 and "not a timezone we know" in bad.get_data(as_text=True)
     good = editor.post("/workspaces/new", {"name": "Mine", "timezone": "Asia/Tokyo"})
     assert good.status_code == 302 and good.headers["Location"].endswith("/w/mine/")
+
+
+def test_when_redis_does_not_answer_the_app_still_works_and_says_background_work_is_paused(
+    app, session, team
+):
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/").get_data(as_text=True)
+    assert "Background work is paused" in page
+    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    page = editor.get(f"/w/{team.workspace.slug}/").get_data(as_text=True)
+    assert "Background work is paused" not in page

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from rules.model import TEXT_LIMITS
 
 from planner import accounts
 from planner.db import db
 from planner.forms import ChannelForm
 from planner.models import Channel
 from planner.web.access import channel_in, workspace_access
+from rules.model import TEXT_LIMITS
 
 bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
 

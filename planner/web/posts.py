@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 from planner import workflow
 from planner.db import db, utcnow
@@ -15,6 +14,7 @@ from planner.forms import ActionForm, CommentForm, MoveForm, PostForm, choices
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post
 from planner.web.access import Access, post_in, workspace_access
+from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
 

@@ -15,6 +15,7 @@ from tests.browser.conftest import axe_violations, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
+# UPDATE_SCREENSHOTS=1 pytest tests/browser refreshes the README's picture.
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "week.png"
 
 
@@ -35,7 +36,15 @@ def test_an_editor_plans_a_post_and_drags_it_to_another_day(live_server, page, s
     # Pick the Monday-to-Saturday part of a week so "the next day" is in the same week view.
     if day.weekday() == 6:
         day += timedelta(days=1)
-    _compose(page, live_server, slug, "Mastodon (mastodon)", "Five tips for cold brew", day.isoformat(), "09:30")
+    _compose(
+        page,
+        live_server,
+        slug,
+        "Mastodon (mastodon)",
+        "Five tips for cold brew",
+        day.isoformat(),
+        "09:30",
+    )
     page.get_by_text("Saved as a draft").wait_for()
 
     page.goto(f"{live_server}/w/{slug}/?date={day.isoformat()}")
@@ -45,18 +54,23 @@ def test_an_editor_plans_a_post_and_drags_it_to_another_day(live_server, page, s
     assert axe_violations(page) == []
 
     target_day = day + timedelta(days=1)
-    target_slot = page.locator(f'section.day[data-date="{target_day.isoformat()}"] li.slot[data-hour="14"]')
+    target_slot = page.locator(
+        f'section.day[data-date="{target_day.isoformat()}"] li.slot[data-hour="14"]'
+    )
     card.drag_to(target_slot)
     page.get_by_text("Moved to").first.wait_for()
     page.reload()
     card = page.locator("article.card", has_text="Five tips for cold brew")
-    assert card.locator("xpath=ancestor::section[1]").get_attribute("data-date") == target_day.isoformat()
+    assert (
+        card.locator("xpath=ancestor::section[1]").get_attribute("data-date")
+        == target_day.isoformat()
+    )
     assert card.locator("time").inner_text() == "14:30"
     session.expire_all()
     post = session.scalars(sa.select(Post)).one()
-    assert local(post.scheduled_at, tz).strftime("%Y-%m-%d %H:%M") == f"{target_day.isoformat()} 14:30"
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        page.screenshot(path=str(SCREENSHOT), full_page=False)
+    assert (
+        local(post.scheduled_at, tz).strftime("%Y-%m-%d %H:%M") == f"{target_day.isoformat()} 14:30"
+    )
 
 
 def test_a_form_with_an_error_keeps_the_typed_text(live_server, page, team):
@@ -84,7 +98,7 @@ def test_the_demo_weeks_show_on_the_calendar_at_desktop_and_phone_width(
     assert page.locator("article.card").count() >= 6
     assert axe_violations(page) == []
     if os.environ.get("UPDATE_SCREENSHOTS"):
-        page.screenshot(path=str(SCREENSHOT.with_name("week-demo.png")))
+        page.screenshot(path=str(SCREENSHOT))
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     # At phone width the days stack and nothing scrolls sideways.
