@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from rules.model import Category
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session
 
 from planner.localtime import local_day_bounds, week_start, zone
 from planner.models import Channel, Post, Status, Workspace
+from rules.model import Category
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,32 @@ class Filters:
         return bool(self.channel_ids or self.categories or self.statuses)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CalendarPost:
-    post: Post
+    """What a calendar card shows; built from plain columns (no ORM objects: a busy week has
+    a thousand of them)."""
+
+    id: int
+    version: int
+    channel: str
+    category: str
+    status: Status
+    words: str
+    scheduled_at: datetime
     local_at: datetime
+
+    @property
+    def hhmm(self) -> str:
+        return f"{self.local_at.hour:02d}:{self.local_at.minute:02d}"
+
+
+def first_words(text: str, limit: int = 70) -> str:
+    """The start of the text, cut at a word boundary, with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0] or flat[:limit]
+    return cut + "…"
 
 
 @dataclass
@@ -78,13 +100,20 @@ def posts_between(
 ) -> list[CalendarPost]:
     """The workspace's posts whose local date is in [first, last_exclusive), in time order.
 
-    One query, whatever the number of posts: the channel is joined, not lazy-loaded.
+    One query, whatever the number of posts.
     """
     start, end = local_day_bounds(first, last_exclusive, workspace.timezone)
     query = (
-        sa.select(Post)
-        .join(Post.channel)
-        .options(contains_eager(Post.channel))
+        sa.select(
+            Post.id,
+            Post.version,
+            Channel.name,
+            Post.category,
+            Post.status,
+            Post.text,
+            Post.scheduled_at,
+        )
+        .join(Channel, Channel.id == Post.channel_id)
         .where(
             Post.workspace_id == workspace.id,
             Post.scheduled_at >= start,
@@ -99,7 +128,12 @@ def posts_between(
     if filters.statuses:
         query = query.where(Post.status.in_([Status(s) for s in filters.statuses]))
     tz = zone(workspace.timezone)
-    return [CalendarPost(p, p.scheduled_at.astimezone(tz)) for p in session.scalars(query)]
+    return [
+        CalendarPost(
+            id, version, channel, category, status, first_words(text), at, at.astimezone(tz)
+        )
+        for id, version, channel, category, status, text, at in session.execute(query)
+    ]
 
 
 def _days(first: date, count: int, posts: list[CalendarPost]) -> list[Day]:
