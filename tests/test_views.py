@@ -337,3 +337,47 @@ def test_when_redis_does_not_answer_the_app_still_works_and_says_background_work
     app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
     page = editor.get(f"/w/{team.workspace.slug}/").get_data(as_text=True)
     assert "Background work is paused" not in page
+
+
+def test_the_week_of_the_spring_clock_change_shows_local_times_and_moves_keep_the_wall_clock(
+    app, session, team
+):
+    # Europe/Berlin moves from UTC+1 to UTC+2 on Sunday 28 March 2032.
+    before = datetime(2032, 3, 26, 8, 0, tzinfo=UTC)  # Friday 09:00 local
+    post = _new_post(session, team, "Across the change", at=before)
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/?date=2032-03-26").get_data(as_text=True)
+    assert ">09:00</time>" in page
+    response = editor.post_json(
+        f"/w/{team.workspace.slug}/posts/{post.id}/reschedule",
+        {"version": 1, "date": "2032-03-29", "time": "09:00"},
+    )
+    assert response.status_code == 200
+    session.expire_all()
+    # Still 09:00 on the wall clock, which is now 07:00 UTC.
+    assert session.get(Post, post.id).scheduled_at == datetime(2032, 3, 29, 7, 0, tzinfo=UTC)
+    page = editor.get(f"/w/{team.workspace.slug}/?date=2032-03-29").get_data(as_text=True)
+    assert 'data-date="2032-03-29"' in page and ">09:00</time>" in page
+
+
+def test_a_drop_into_the_skipped_hour_is_refused_with_a_reason(app, session, team):
+    post = _new_post(session, team, at=datetime(2032, 3, 26, 8, 0, tzinfo=UTC))
+    editor = signed_in(app, "editor@example.com")
+    response = editor.post_json(
+        f"/w/{team.workspace.slug}/posts/{post.id}/reschedule",
+        {"version": 1, "date": "2032-03-28", "time": "02:00"},
+    )
+    assert response.status_code == 422
+    assert "does not exist in Europe/Berlin" in response.get_json()["error"]["message"]
+
+
+def test_a_late_evening_post_sits_on_its_local_day_not_its_utc_day(app, session):
+    from tests.conftest import make_team
+
+    team = make_team(session, timezone="America/Los_Angeles")
+    # 04:30 UTC on the 10th is 21:30 on the 9th in Los Angeles (UTC-7 in summer).
+    post = _new_post(session, team, "Evening", at=datetime(2032, 6, 10, 4, 30, tzinfo=UTC))
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/?date=2032-06-09").get_data(as_text=True)
+    day_section = page.split('data-date="2032-06-09"')[1].split('data-date="2032-06-10"')[0]
+    assert f'id="post-{post.id}"' in day_section and ">21:30</time>" in day_section
