@@ -154,11 +154,23 @@ def _role(session: Session, actor: User, workspace_id: int) -> Role | None:
     return permissions.role_of(session, actor, workspace)
 
 
-def _check(session: Session, actor: User, post: Post, action: str, states: set[Status]) -> None:
+def _check(
+    session: Session,
+    actor: User,
+    post: Post,
+    action: str,
+    states: set[Status],
+    expected_version: int | None = None,
+) -> None:
+    """Role first, then the version the actor saw (a conflict explains itself better than
+    "an approved post cannot be ..."), then the state."""
     permissions.require(_role(session, actor, post.workspace_id), action)
+    if expected_version is not None and expected_version != post.version:
+        raise StaleVersion(post.id, expected_version, post.version)
     if post.status not in states:
+        article = "An" if post.status.label[0] in "aeiou" else "A"
         raise TransitionNotAllowed(
-            f"A {post.status.label} post cannot be {ACTION_WORDS.get(action, action)}."
+            f"{article} {post.status.label} post cannot be {ACTION_WORDS.get(action, action)}."
         )
 
 
@@ -249,7 +261,7 @@ def edit_post(
     session: Session, actor: User, post: Post, expected_version: int, content: PostContent
 ) -> Post:
     """Change text, channel, category or time. An approval does not survive a change."""
-    _check(session, actor, post, "edit_post", EDITABLE)
+    _check(session, actor, post, "edit_post", EDITABLE, expected_version)
     if content.channel.workspace_id != post.workspace_id:
         raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
     moved = content.scheduled_at != post.scheduled_at
@@ -291,7 +303,7 @@ def reschedule(
     session: Session, actor: User, post: Post, expected_version: int, scheduled_at: datetime
 ) -> Post:
     """Move a post to another time; an approved post goes back to draft."""
-    _check(session, actor, post, "reschedule", EDITABLE)
+    _check(session, actor, post, "reschedule", EDITABLE, expected_version)
     if scheduled_at == post.scheduled_at:
         if post.version != expected_version:
             raise StaleVersion(post.id, expected_version, post.version)
@@ -318,7 +330,7 @@ def _transition(
     note: str | None = None,
     **values: Any,
 ) -> Post:
-    _check(session, actor, post, action, states)
+    _check(session, actor, post, action, states, expected_version)
     before = snapshot(post)
     _apply(session, post, expected_version, **values)
     _audit(session, post, actor, audit_action, before, note=note)
@@ -374,7 +386,7 @@ def approve(session: Session, actor: User, post: Post, expected_version: int) ->
     """Sign off exactly this version. Four eyes unless the workspace allows self-approval."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
-    _check(session, actor, post, "approve", {Status.in_review})
+    _check(session, actor, post, "approve", {Status.in_review}, expected_version)
     self_approved = post.author_id == actor.id
     if self_approved and not workspace.allow_self_approval:
         raise TransitionNotAllowed(
@@ -397,6 +409,35 @@ def approve(session: Session, actor: User, post: Post, expected_version: int) ->
         approved_version=expected_version + 1,
     )
     return _finish(session, post)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one post of a bulk action."""
+
+    post_id: int
+    ok: bool
+    message: str
+
+
+def bulk_approve(
+    session: Session, actor: User, workspace: Workspace, selection: list[tuple[int, int]]
+) -> list[Outcome]:
+    """Approve each (post id, version); one stale or refused post does not stop the rest."""
+    outcomes = []
+    for post_id, version in selection:
+        post = session.get(Post, post_id)
+        if post is None or post.workspace_id != workspace.id:
+            outcomes.append(Outcome(post_id, False, "No such post in this workspace."))
+            continue
+        try:
+            approve(session, actor, post, version)
+        except (WorkflowError, PermissionDenied) as error:
+            session.rollback()
+            outcomes.append(Outcome(post_id, False, str(error)))
+        else:
+            outcomes.append(Outcome(post_id, True, "Approved."))
+    return outcomes
 
 
 def request_changes(

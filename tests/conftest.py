@@ -76,8 +76,11 @@ def redis_db() -> Iterator[redis.Redis]:
 
 @pytest.fixture
 def session(app):  # type: ignore[no-untyped-def]
-    with app.app_context():
-        yield db.session
+    """A session of the test's own, outside any app context, so each request the test makes
+    gets its own app context (and its own `g`), as in production."""
+    make_session = app.extensions["planner.db"][1]
+    with make_session() as own:
+        yield own
 
 
 @dataclass

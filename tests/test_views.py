@@ -234,6 +234,8 @@ def test_editing_with_a_stale_version_keeps_the_typed_text_and_shows_the_conflic
     assert "My careful rewrite" in page and "Their change" in page
     session.expire_all()
     assert session.get(Post, post.id).text == "Their change"
+    # The page now carries the current version: saving again is a deliberate overwrite.
+    assert 'name="version" type="hidden" value="2"' in page
 
 
 def test_the_post_page_shows_text_history_and_actions(app, session, team):

@@ -46,6 +46,11 @@
     event.preventDefault();
     slot.classList.remove("drop-target");
     const card = dragged;
+    if (card.classList.contains("st-approved") &&
+        !window.confirm("This post is approved. Moving it withdraws the approval and it must be approved again. Move it anyway?")) {
+      announce("Not moved.");
+      return;
+    }
     const day = slot.closest(".day").dataset.date;
     const time = slot.dataset.hour + ":" + card.dataset.minute;
     await move(card, day, time, slot);

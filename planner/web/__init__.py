@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from planner import review
 from planner.localtime import local
 
 
@@ -36,10 +37,12 @@ TITLES = {
 
 
 def init_app(app: Flask) -> None:
-    from planner.web import auth, calendar, channels, posts, settings, workspaces
+    from planner.web import approvals, auth, calendar, channels, posts, settings, workspaces
 
-    for module in (auth, workspaces, calendar, posts, channels, settings):
+    for module in (auth, workspaces, calendar, posts, approvals, channels, settings):
         app.register_blueprint(module.bp)
+
+    app.jinja_env.globals["word_diff"] = review.word_diff
 
     @app.template_filter("in_tz")
     def in_tz(value: str | datetime | None, tz_name: str) -> str:

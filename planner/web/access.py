@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user
 
-from planner import permissions
+from planner import permissions, review
 from planner.db import db
 from planner.models import Channel, Post, Role, Workspace
 
@@ -20,6 +21,18 @@ class Access:
 
     def can(self, action: str) -> bool:
         return permissions.allowed(self.role, action)
+
+    @cached_property
+    def counts(self) -> review.Counts:
+        """The header's "3 await your approval" and "2 of yours need changes"."""
+        return review.counts(db.session, self.workspace, current_user, self.can("approve"))
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default` (no open redirects)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
 
 
 def workspace_access(slug: str, action: str = "view") -> Access:

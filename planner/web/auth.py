@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -11,20 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 from planner.db import db
 from planner.forms import ActionForm, LoginForm
 from planner.models import User
+from planner.web.access import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login is a phishing tool.
-    if (
-        target
-        and urlsplit(target).netloc == ""
-        and target.startswith("/")
-        and not target.startswith("//")
-    ):
-        return target
-    return url_for("workspaces.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,7 +24,8 @@ def login():  # type: ignore[no-untyped-def]
         user = db.session.scalar(sa.select(User).where(User.email == email))
         if user is not None and user.check_password(form.password.data or ""):
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            # Only same-site paths: an open redirect after sign-in is a phishing tool.
+            return redirect(safe_next(request.args.get("next"), url_for("workspaces.index")))
         form.password.errors = ["That email and password do not match an account."]
         return render_template("auth/login.html", form=form), 401
     status = 422 if form.errors else 200

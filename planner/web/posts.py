@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from planner import workflow
@@ -13,7 +22,7 @@ from planner.db import db, utcnow
 from planner.forms import ActionForm, CommentForm, MoveForm, PostForm, choices
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post
-from planner.web.access import Access, post_in, workspace_access
+from planner.web.access import Access, post_in, safe_next, workspace_access
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
@@ -126,6 +135,11 @@ def _prefill_time(form: PostForm, access: Access) -> None:
         form.time.data = suggestion.time().replace(second=0, microsecond=0)
 
 
+def kept_comment() -> dict[str, object]:
+    """A request-changes comment that could not be saved, to fill back in once."""
+    return session.pop("kept_comment", None) or {}
+
+
 def _when(post: Post, access: Access) -> str:
     at = local(post.scheduled_at, access.workspace.timezone)
     return f"{at:%a %d %b %Y %H:%M} {access.workspace.timezone}"
@@ -154,6 +168,7 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         local_at=local(post.scheduled_at, access.workspace.timezone),
         action_form=ActionForm(version=post.version),
         comment_form=CommentForm(),
+        kept_comment=kept_comment(),
         definitions=CATEGORY_DEFINITIONS,
         editable=post.status in workflow.EDITABLE,
     )
@@ -187,6 +202,8 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
             except workflow.StaleVersion as error:
                 db.session.refresh(post)
                 conflict = str(error)
+                # Saving again is a conscious choice to replace their version with yours.
+                form.version.data = post.version
             except workflow.InvalidPost as error:
                 _show_field_errors(form, error)
             except (workflow.TransitionNotAllowed, workflow.PermissionDenied) as error:
@@ -340,14 +357,17 @@ def request_changes(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     post = post_in(access, post_id)
     form = ActionForm()
     comment = request.form.get("comment", "")
+    back = safe_next(request.form.get("next"), url_for("posts.show", slug=slug, post_id=post.id))
     if form.validate_on_submit():
         try:
             workflow.request_changes(db.session, current_user, post, form.version.data, comment)
         except workflow.WorkflowError as error:
-            flash(str(error), "error")
+            flash(f"Post #{post.id}: {error}", "error")
+            # Keep what the approver wrote; the page they return to fills it back in.
+            session["kept_comment"] = {"post": post.id, "text": comment}
         else:
-            flash("Sent back to the author with your comment.", "success")
-    return redirect(url_for("posts.show", slug=slug, post_id=post.id)), 303
+            flash(f"Post #{post.id} went back to its author with your comment.", "success")
+    return redirect(back), 303
 
 
 @bp.route("/<int:post_id>/comments", methods=["POST"])

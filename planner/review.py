@@ -1,0 +1,104 @@
+"""The read side of approvals: the queue, what changed since the last approval, the counts."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session, joinedload
+
+from planner.models import AuditEvent, Post, Status, User, Workspace
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    post: Post
+    last_approved_text: str | None
+
+    @property
+    def diff(self) -> Markup | None:
+        if self.last_approved_text is None or self.last_approved_text == self.post.text:
+            return None
+        return word_diff(self.last_approved_text, self.post.text)
+
+
+def last_approved_texts(session: Session, post_ids: list[int]) -> dict[int, str]:
+    """The text each post had when it was last approved (posts never approved are absent)."""
+    if not post_ids:
+        return {}
+    latest = (
+        sa.select(AuditEvent.post_id, sa.func.max(AuditEvent.id).label("event_id"))
+        .where(AuditEvent.post_id.in_(post_ids), AuditEvent.action == "approved")
+        .group_by(AuditEvent.post_id)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(AuditEvent.post_id, AuditEvent.after).join(
+            latest, latest.c.event_id == AuditEvent.id
+        )
+    )
+    return {post_id: (after or {}).get("text", "") for post_id, after in rows}
+
+
+def queue(session: Session, workspace: Workspace) -> list[QueueEntry]:
+    """Posts waiting for review, the longest-waiting first."""
+    posts = list(
+        session.scalars(
+            sa.select(Post)
+            .options(joinedload(Post.channel), joinedload(Post.author))
+            .where(Post.workspace_id == workspace.id, Post.status == Status.in_review)
+            .order_by(Post.updated_at, Post.id)
+        )
+    )
+    texts = last_approved_texts(session, [p.id for p in posts])
+    return [QueueEntry(p, texts.get(p.id)) for p in posts]
+
+
+_TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(before: str, after: str) -> Markup:
+    """An HTML word diff: removed words in <del>, added words in <ins>, the rest escaped."""
+    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
+    parts: list[str] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a1, a2, b1, b2 in matcher.get_opcodes():
+        if op in ("delete", "replace"):
+            parts.append(f"<del>{escape(''.join(old[a1:a2]))}</del>")
+        if op in ("insert", "replace"):
+            parts.append(f"<ins>{escape(''.join(new[b1:b2]))}</ins>")
+        if op == "equal":
+            parts.append(str(escape("".join(old[a1:a2]))))
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True)
+class Counts:
+    awaiting_you: int
+    yours_need_changes: int
+
+
+def counts(session: Session, workspace: Workspace, user: User, can_approve: bool) -> Counts:
+    """What the header tells a person: posts they could approve, their posts sent back."""
+    awaiting = 0
+    if can_approve:
+        query = sa.select(sa.func.count()).where(
+            Post.workspace_id == workspace.id, Post.status == Status.in_review
+        )
+        if not workspace.allow_self_approval:
+            query = query.where(sa.or_(Post.author_id.is_(None), Post.author_id != user.id))
+        awaiting = session.scalar(query) or 0
+    sent_back = (
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                Post.workspace_id == workspace.id,
+                Post.status == Status.changes_requested,
+                Post.author_id == user.id,
+            )
+        )
+        or 0
+    )
+    return Counts(awaiting, sent_back)

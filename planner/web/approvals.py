@@ -1,0 +1,57 @@
+"""The approval queue: posts in review, oldest first, approved one by one or in bulk."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from planner import review, workflow
+from planner.db import db
+from planner.web.access import workspace_access
+from planner.web.posts import kept_comment
+
+bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
+
+
+@bp.route("/")
+@login_required
+def queue(slug: str):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug, "approve")
+    return render_template(
+        "approvals/queue.html",
+        access=access,
+        workspace=access.workspace,
+        entries=review.queue(db.session, access.workspace),
+        kept_comment=kept_comment(),
+    )
+
+
+def _selection(values: list[str]) -> list[tuple[int, int]]:
+    """Form values "post_id:version" as pairs; malformed ones are dropped."""
+    pairs = []
+    for value in values:
+        post_id, _, version = value.partition(":")
+        if post_id.isdigit() and version.isdigit():
+            pairs.append((int(post_id), int(version)))
+    return pairs
+
+
+@bp.route("/approve", methods=["POST"])
+@login_required
+def approve(slug: str):  # type: ignore[no-untyped-def]
+    access = workspace_access(slug, "approve")
+    selection = _selection(request.form.getlist("post"))
+    if not selection:
+        flash("Select at least one post to approve.", "error")
+        return redirect(url_for("approvals.queue", slug=slug)), 303
+    outcomes = workflow.bulk_approve(db.session, current_user, access.workspace, selection)
+    approved = [o for o in outcomes if o.ok]
+    if approved:
+        ids = ", ".join(f"#{o.post_id}" for o in approved)
+        flash(
+            f"Approved {len(approved)} post{'s' if len(approved) != 1 else ''}: {ids}.", "success"
+        )
+    for outcome in outcomes:
+        if not outcome.ok:
+            flash(f"Post #{outcome.post_id} was not approved: {outcome.message}", "error")
+    return redirect(url_for("approvals.queue", slug=slug)), 303
