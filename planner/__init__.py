@@ -34,9 +34,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    from planner import background, cli, web
+    from planner import background, cli, jobs, web
 
     background.init_app(app)
+    jobs.init_app(app)
     web.init_app(app)
     cli.init_app(app)
 

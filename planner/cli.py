@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 import click
@@ -192,7 +193,16 @@ def worker_command(burst: bool) -> None:
     names = ", ".join(q.name for q in queues(connection))
     click.echo(f"worker: listening on {names} at {_hide_password(url)}")
     worker = Worker(queues(connection), connection=connection)
-    ok = worker.work(with_scheduler=True, burst=burst)
+    stop = threading.Event()
+    if not burst:
+        from workers.publish import sweep_forever
+
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threading.Thread(target=sweep_forever, args=(app, stop), daemon=True).start()
+    try:
+        ok = worker.work(with_scheduler=True, burst=burst)
+    finally:
+        stop.set()
     sys.exit(0 if ok or burst else 1)
 
 

@@ -27,6 +27,15 @@ def _secret_key(folder: Path) -> str:
     return key
 
 
+PUBLISHING_DEFAULTS = {
+    "PUBLISH_MAX_ATTEMPTS": 5,
+    "PUBLISH_GRACE_SECONDS": 3600,
+    "PUBLISH_LEASE_SECONDS": 300,
+    "PUBLISH_BACKOFF_SECONDS": 30,
+    "SWEEP_INTERVAL_SECONDS": 60,
+}
+
+
 def from_environment() -> dict[str, object]:
     """Build the Flask config mapping from DESIGN.md's configuration table."""
     folder = instance_path()
@@ -40,6 +49,10 @@ def from_environment() -> dict[str, object]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
     }
+    # Publishing: how many attempts, how late a post may still go out after no worker ran,
+    # how long a claim may last before the sweeper steps in, and how often it looks.
+    for name, default in PUBLISHING_DEFAULTS.items():
+        settings[name] = float(os.environ.get(name, default))
     if os.environ.get("SERVER_NAME"):
         settings["SERVER_NAME"] = os.environ["SERVER_NAME"]
     if os.environ.get("PREFERRED_URL_SCHEME"):

@@ -157,6 +157,12 @@ class Channel(Base):
         return bool(self.publisher_secret)
 
 
+def publish_key(post_id: int, approved_version: int, generation: int) -> str:
+    """The idempotency key a publisher sends: post-<id>-v<version>[-g<generation>]."""
+    suffix = f"-g{generation}" if generation else ""
+    return f"post-{post_id}-v{approved_version}{suffix}"
+
+
 class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (sa.Index("ix_posts_workspace_scheduled", "workspace_id", "scheduled_at"),)
@@ -183,12 +189,19 @@ class Post(Base):
     approved_version: Mapped[int | None] = mapped_column(default=None)
 
     attempts: Mapped[int] = mapped_column(default=0)
+    # When a worker claimed the post for publishing: the sweeper's lease starts here.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Raised by a retry after a known failure, so the target sees a fresh idempotency key;
+    # kept after an unknown outcome, so a deduplicating target can recognise a re-send.
+    key_generation: Mapped[int] = mapped_column(default=0)
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)
     external_id: Mapped[str | None] = mapped_column(sa.String(255), default=None)
     external_url: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
     channel: Mapped[Channel] = relationship()
+    workspace: Mapped[Workspace] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 

@@ -22,6 +22,7 @@ ACTIONS: dict[str, Role] = {
     "approve": Role.approver,
     "request_changes": Role.approver,
     "retry": Role.approver,
+    "pause_publishing": Role.admin,
     "manage_channels": Role.admin,
     "manage_members": Role.admin,
     "manage_workspace": Role.admin,

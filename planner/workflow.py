@@ -482,3 +482,188 @@ def duplicate(session: Session, actor: User, post: Post, scheduled_at: datetime)
         PostContent(post.channel, post.text, post.category, scheduled_at),
     )
     return copy
+
+
+def retry(session: Session, actor: User, post: Post, expected_version: int) -> Post:
+    """Send a failed post again, as the version that was approved.
+
+    After a known failure the target gets a fresh idempotency key; after an unknown outcome
+    the key stays, so a deduplicating target recognises a re-send instead of posting twice.
+    """
+    _check(session, actor, post, "retry", {Status.failed}, expected_version)
+    if post.approved_version is None:
+        raise TransitionNotAllowed("This post has no approved version; submit it for review.")
+    generation = post.key_generation if post.outcome_unknown else post.key_generation + 1
+    _transition(
+        session,
+        actor,
+        post,
+        expected_version,
+        "retry",
+        {Status.failed},
+        "retry_requested",
+        note=f"last error: {post.last_error}" if post.last_error else None,
+        status=Status.approved,
+        key_generation=generation,
+        outcome_unknown=False,
+        claimed_at=None,
+    )
+    return _finish(session, post)
+
+
+def _set_paused(session: Session, actor: User, workspace: Workspace, paused: bool) -> None:
+    permissions.require(permissions.role_of(session, actor, workspace), "pause_publishing")
+    workspace.publishing_paused = paused
+    session.add(
+        AuditEvent(
+            workspace_id=workspace.id,
+            actor_id=actor.id,
+            action="publishing_paused" if paused else "publishing_resumed",
+        )
+    )
+    session.commit()
+
+
+def pause_publishing(session: Session, actor: User, workspace: Workspace) -> None:
+    """Stop all publishing of the workspace at once; approved posts keep their place."""
+    _set_paused(session, actor, workspace, True)
+
+
+def resume_publishing(session: Session, actor: User, workspace: Workspace) -> list[Post]:
+    """Publish again. Returns the approved posts, for their jobs to be brought in line
+    (posts whose time passed meanwhile are handled by the grace rule)."""
+    _set_paused(session, actor, workspace, False)
+    posts = list(
+        session.scalars(
+            sa.select(Post).where(Post.workspace_id == workspace.id, Post.status == Status.approved)
+        )
+    )
+    for post in posts:
+        for hook in after_change:
+            hook(post)
+    return posts
+
+
+# What workers do. No actor and no version bump: the version is what a person saw and
+# approved; these conditional updates key on the approved version instead.
+
+
+def _system_audit(session: Session, post_id: int, action: str, note: str | None) -> None:
+    post = session.get(Post, post_id)
+    assert post is not None
+    session.refresh(post)
+    _audit(session, post, None, action, None, note=note)
+
+
+def claim(session: Session, post_id: int, approved_version: int) -> bool:
+    """approved (this approved version) -> publishing, in one conditional UPDATE: of two
+    workers racing for the post, exactly one wins."""
+    result = session.execute(
+        sa.update(Post)
+        .where(
+            Post.id == post_id,
+            Post.status == Status.approved,
+            Post.approved_version == approved_version,
+        )
+        .values(
+            status=Status.publishing,
+            claimed_at=utcnow(),
+            attempts=Post.attempts + 1,
+            updated_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    _system_audit(session, post_id, "publish_attempt", None)
+    session.commit()
+    return True
+
+
+def _settle(
+    session: Session,
+    post_id: int,
+    approved_version: int,
+    from_status: Status,
+    action: str,
+    note: str | None,
+    notify: bool = True,
+    **values: Any,
+) -> bool:
+    result = session.execute(
+        sa.update(Post)
+        .where(
+            Post.id == post_id,
+            Post.status == from_status,
+            Post.approved_version == approved_version,
+        )
+        .values(updated_at=utcnow(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    _system_audit(session, post_id, action, note)
+    session.commit()
+    post = session.get(Post, post_id)
+    if post is not None and notify:
+        for hook in after_change:
+            hook(post)
+    return True
+
+
+def mark_published(
+    session: Session, post_id: int, approved_version: int, external_id: str, url: str | None
+) -> bool:
+    return _settle(
+        session,
+        post_id,
+        approved_version,
+        Status.publishing,
+        "published",
+        url,
+        status=Status.published,
+        external_id=external_id,
+        external_url=url,
+        published_at=utcnow(),
+        last_error=None,
+    )
+
+
+def mark_failed(
+    session: Session,
+    post_id: int,
+    approved_version: int,
+    reason: str,
+    *,
+    from_status: Status = Status.publishing,
+    outcome_unknown: bool = False,
+) -> bool:
+    return _settle(
+        session,
+        post_id,
+        approved_version,
+        from_status,
+        "outcome_unknown" if outcome_unknown else "publish_failed",
+        reason,
+        status=Status.failed,
+        last_error=reason,
+        outcome_unknown=outcome_unknown,
+    )
+
+
+def release_for_retry(session: Session, post_id: int, approved_version: int, reason: str) -> bool:
+    """publishing -> approved after a transient error; the job is enqueued again."""
+    return _settle(
+        session,
+        post_id,
+        approved_version,
+        Status.publishing,
+        "publish_retry",
+        reason,
+        notify=False,  # the caller enqueues the retry at its backoff time
+        status=Status.approved,
+        last_error=reason,
+        claimed_at=None,
+    )
