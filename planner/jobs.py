@@ -8,12 +8,18 @@ back.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 import redis
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session, joinedload
 
 from planner import workflow
-from planner.models import Post
+from planner.db import utcnow
+from planner.models import Post, Status, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +45,64 @@ def post_changed(post: Post) -> None:
 def init_app(app: Flask) -> None:
     if post_changed not in workflow.after_change:
         workflow.after_change.append(post_changed)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the Publishing page shows an admin."""
+
+    redis_ok: bool
+    workers: list[dict[str, str]]
+    queue_depths: dict[str, int]
+    scheduled: int
+    next_due: list[Post]
+    recent_failures: list[Post]
+    overdue: list[Post]
+
+
+def overview(session: Session, workspace: Workspace) -> Overview:
+    """Workers alive, queue depths, the next posts due, recent failures, and approved posts
+    whose time passed without a worker taking them (no worker, or no Redis)."""
+    from rq import Queue, Worker
+    from rq.registry import ScheduledJobRegistry
+
+    from workers.queues import QUEUE_NAMES, connect
+
+    now = utcnow()
+
+    def posts(*where: Any, order: Any, limit: int = 10) -> list[Post]:
+        return list(
+            session.scalars(
+                sa.select(Post)
+                .options(joinedload(Post.channel))
+                .where(Post.workspace_id == workspace.id, *where)
+                .order_by(order)
+                .limit(limit)
+            )
+        )
+
+    next_due = posts(
+        Post.status == Status.approved, Post.scheduled_at >= now, order=Post.scheduled_at
+    )
+    failures = posts(Post.status == Status.failed, order=Post.updated_at.desc())
+    overdue = posts(
+        Post.status.in_([Status.approved, Status.publishing]),
+        Post.scheduled_at < now - timedelta(minutes=2),
+        order=Post.scheduled_at,
+    )
+    try:
+        connection = connect(str(current_app.config["REDIS_URL"]))
+        workers = [
+            {
+                "name": w.name,
+                "state": str(w.get_state()),
+                "seen": w.last_heartbeat.isoformat() if w.last_heartbeat else "",
+            }
+            for w in Worker.all(connection=connection)
+        ]
+        depths = {name: Queue(name, connection=connection).count for name in QUEUE_NAMES}
+        scheduled = ScheduledJobRegistry("publish", connection=connection).count
+        ok = True
+    except redis.RedisError:
+        workers, depths, scheduled, ok = [], {}, 0, False
+    return Overview(ok, workers, depths, scheduled, next_due, failures, overdue)

@@ -37,9 +37,19 @@ TITLES = {
 
 
 def init_app(app: Flask) -> None:
-    from planner.web import approvals, auth, calendar, channels, posts, settings, workspaces
+    from planner.web import (
+        approvals,
+        auth,
+        calendar,
+        channels,
+        posts,
+        publishing,
+        settings,
+        workspaces,
+    )
 
-    for module in (auth, workspaces, calendar, posts, approvals, channels, settings):
+    blueprints = (auth, workspaces, calendar, posts, approvals, channels, settings)
+    for module in (*blueprints, publishing):
         app.register_blueprint(module.bp)
 
     app.jinja_env.globals["word_diff"] = review.word_diff

@@ -328,10 +328,11 @@ TRANSITIONS = {
     "submit": (workflow.submit, "Submitted for review."),
     "withdraw": (workflow.withdraw, "Withdrawn from review; it is a draft again."),
     "approve": (workflow.approve, "Approved: it will be published at its time."),
+    "retry": (workflow.retry, "Sent again: it will be published as soon as a worker takes it."),
 }
 
 
-@bp.route("/<int:post_id>/<any(cancel, submit, withdraw, approve):action>", methods=["POST"])
+@bp.route("/<int:post_id>/<any(cancel, submit, withdraw, approve, retry):action>", methods=["POST"])
 @login_required
 def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, action)
