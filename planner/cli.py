@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sys
 import threading
@@ -179,6 +180,8 @@ def worker_command(burst: bool) -> None:
 
     from workers.queues import connect, queues
 
+    # Our jobs log key=value lines (job=publish post=42 outcome=...) beside RQ's own.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     url = str(current_app.config["REDIS_URL"])
     connection = connect(url)
     while True:

@@ -11,7 +11,7 @@ import random
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 import sqlalchemy as sa
@@ -70,9 +70,10 @@ def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) 
     except NoSuchJobError:
         existing = None
     if existing is not None:
-        if existing.get_status(refresh=False) in LIVE:
+        if existing.get_status(refresh=False) in LIVE and not _abandoned(existing):
             return existing
-        existing.delete()  # a finished run (paused, superseded) must not block a new one
+        # A finished run (paused, superseded) or a dead one must not block a new one.
+        existing.delete()
     queue = Queue("publish", connection=connection)
     when = at or post.scheduled_at
     arguments = (post.id, post.approved_version)
@@ -85,6 +86,22 @@ def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) 
     if when <= utcnow():
         return queue.enqueue(publish_post, *arguments, **options)
     return queue.enqueue_at(when, publish_post, *arguments, **options)
+
+
+def _abandoned(job: Job) -> bool:
+    """A job whose worker died before it claimed the post: started, or taken off its queue,
+    longer ago than the lease while the post is still unclaimed (claiming comes first, so a
+    living job claims within moments). RQ itself notices dead workers only after minutes."""
+    status = job.get_status(refresh=False)
+    since = job.started_at if status == JobStatus.STARTED else job.enqueued_at
+    if since is None or status not in (JobStatus.STARTED, JobStatus.QUEUED):
+        return False
+    queue_key = Queue(job.origin, connection=job.connection).key
+    if status == JobStatus.QUEUED and job.connection.lpos(queue_key, job.id) is not None:
+        return False  # still waiting its turn in the queue
+    lease = float(current_app.config["PUBLISH_LEASE_SECONDS"]) if has_app_context() else 300.0
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return utcnow() - since > timedelta(seconds=lease)
 
 
 def sync_post(connection: redis.Redis, post: Post) -> None:
@@ -254,24 +271,36 @@ def _sweep(app: Flask) -> dict[str, int]:
 
 def _live(connection: redis.Redis, post: Post) -> bool:
     try:
-        return Job.fetch(job_id(post), connection=connection).get_status() in LIVE
+        job = Job.fetch(job_id(post), connection=connection)
     except NoSuchJobError:
         return False
+    return job.get_status() in LIVE and not _abandoned(job)
 
 
 def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> None:
-    """Run by `planner worker` in a thread: one sweep per tick across all workers and hosts
-    (a Redis key per tick, set only if absent, elects the sweeper)."""
+    """Run by `planner worker` in a thread: one sweep job per tick across all workers and
+    hosts (a Redis key per tick, set only if absent, elects who enqueues it).
+
+    The thread touches only Redis; the sweep itself runs as a job in a work horse. A thread
+    that used the database could hold a lock at the moment RQ forks a horse, and the horse
+    would wait on that lock for ever.
+    """
     from workers.queues import connect
 
     interval = interval or float(app.config["SWEEP_INTERVAL_SECONDS"])
     connection = connect(str(app.config["REDIS_URL"]))
+    queue = Queue("default", connection=connection)
     while not stop.is_set():  # type: ignore[attr-defined]
         tick = int(time.time() // interval)
         try:
             if connection.set(f"planner:sweep:{tick}", "1", nx=True, ex=int(interval * 2) + 1):
-                with app.app_context():
-                    _sweep(app)
-        except Exception:  # noqa: BLE001 - the sweeper thread must outlive any one bad tick
-            log.exception("job=sweep outcome=error")
-        stop.wait(max(0.5, (tick + 1) * interval - time.time()))  # type: ignore[attr-defined]
+                queue.enqueue(
+                    sweep,
+                    job_id=f"sweep-{tick}",
+                    result_ttl=int(interval * 5),
+                    ttl=int(interval * 2) + 1,
+                    description="sweep",
+                )
+        except redis.RedisError as error:
+            log.warning("job=sweep outcome=redis_unavailable error=%s", error)
+        stop.wait(max(0.2, (tick + 1) * interval - time.time()))  # type: ignore[attr-defined]
