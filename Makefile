@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Mozilla's ical.js, which the feed tests run through node.
+NODE_STAMP := node_modules/.installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/planner_test
 
 .PHONY: install run test test-sqlite test-postgres lint format bench clean
@@ -13,7 +15,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: install
 	$(BIN)/planner db upgrade

@@ -240,3 +240,14 @@ def save_channel(
     )
     session.commit()
     return channel
+
+
+def update_rule_settings(
+    session: Session, actor: User, workspace: Workspace, settings: dict[str, Any]
+) -> None:
+    """Store validated rule settings (preset, thresholds, disabled rules, channel caps)."""
+    before = {"preset": workspace.rule_preset, **(workspace.rule_overrides or {})}
+    workspace.rule_preset = settings["preset"]
+    workspace.rule_overrides = {k: v for k, v in settings.items() if k != "preset"}
+    _audit(session, workspace, actor, "rules_updated", settings, before)
+    session.commit()

@@ -218,19 +218,18 @@ def _hide_password(url: str) -> str:
 
 
 def _commands() -> list[click.Command]:
-    commands: list[click.Command] = [
+    from planner import cli_rules
+
+    return [
         db_group,
         user_group,
         workspace_group,
         channel_group,
         demo_command,
         worker_command,
+        cli_rules.check,
+        cli_rules.classify,
     ]
-    try:
-        from planner import cli_rules
-    except ImportError:  # the rules commands arrive with the rules engine
-        return commands
-    return [*commands, cli_rules.check, cli_rules.classify]
 
 
 for _command in _commands():

@@ -254,3 +254,42 @@ class FeedToken(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class FeedRendering(Base):
+    """A workspace's feed for one filter, as served: bytes, gzip bytes and validators."""
+
+    __tablename__ = "feed_renderings"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "filter_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    filter_key: Mapped[str] = mapped_column(sa.String(255))
+    # Changes whenever the inputs may have: a rendering with another key is not fresh.
+    source_key: Mapped[str] = mapped_column(sa.String(64))
+    base_url: Mapped[str] = mapped_column(sa.String(500))
+    etag: Mapped[str] = mapped_column(sa.String(64))
+    event_count: Mapped[int] = mapped_column(default=0)
+    last_modified: Mapped[datetime] = mapped_column(UTCDateTime)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The bytes come last, and are loaded only when sent: SQLite walks a large value's
+    # overflow pages to reach any column stored after it.
+    body_gzip: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+
+class FeedFragment(Base):
+    """One post's serialized VEVENT, kept under a key of its id, version and status."""
+
+    __tablename__ = "feed_fragments"
+
+    post_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    fragment_key: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+# The feed's freshness check asks for the latest change to a workspace's posts on every
+# request; this makes it one index lookup instead of a scan of the workspace's posts.
+sa.Index("ix_posts_workspace_updated", Post.workspace_id, Post.updated_at)

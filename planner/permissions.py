@@ -26,6 +26,7 @@ ACTIONS: dict[str, Role] = {
     "manage_channels": Role.admin,
     "manage_members": Role.admin,
     "manage_workspace": Role.admin,
+    "manage_rules": Role.admin,
 }
 
 

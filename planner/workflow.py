@@ -16,7 +16,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from planner import permissions
+import rules
+from planner import permissions, planning
 from planner.db import utcnow
 from planner.models import AuditEvent, Channel, Comment, Post, Role, Status, User, Workspace
 from rules.model import TEXT_LIMITS, Category
@@ -39,6 +40,19 @@ class StaleVersion(WorkflowError):
             "This post was changed by someone else while you were working on it "
             f"(you had version {expected}, it is now version {current}). "
             "Reload to see their change; nothing was overwritten."
+        )
+
+
+class OverrideRequired(TransitionNotAllowed):
+    """The post is evidence of an error-level balance finding: approving it needs a reason."""
+
+    def __init__(self, findings: list[rules.Finding]) -> None:
+        self.findings = findings
+        listed = "; ".join(f"{f.rule}: {f.message}" for f in findings)
+        super().__init__(
+            f"This post is evidence of {len(findings)} error-level finding"
+            f"{'s' if len(findings) != 1 else ''} ({listed}). "
+            "Approving it anyway needs an override reason, which the history keeps."
         )
 
 
@@ -382,8 +396,26 @@ def withdraw(session: Session, actor: User, post: Post, expected_version: int) -
     return _finish(session, post)
 
 
-def approve(session: Session, actor: User, post: Post, expected_version: int) -> Post:
-    """Sign off exactly this version. Four eyes unless the workspace allows self-approval."""
+def blocking_findings(session: Session, post: Post) -> list[rules.Finding]:
+    """Error-level balance findings this post is evidence of."""
+    workspace = session.get(Workspace, post.workspace_id)
+    assert workspace is not None
+    return [
+        f
+        for f in planning.findings(session, workspace)
+        if f.severity == rules.Severity.ERROR and post.id in f.post_ids
+    ]
+
+
+def approve(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    override_reason: str | None = None,
+) -> Post:
+    """Sign off exactly this version. Four eyes unless the workspace allows self-approval;
+    a post that is evidence of an error-level finding needs an override reason."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
     _check(session, actor, post, "approve", {Status.in_review}, expected_version)
@@ -393,6 +425,13 @@ def approve(session: Session, actor: User, post: Post, expected_version: int) ->
             "You wrote this post, so another approver must sign it off (four eyes). "
             "An admin can allow self-approval for one-person teams in the workspace settings."
         )
+    notes = ["self-approval allowed by the workspace setting"] if self_approved else []
+    blocking = blocking_findings(session, post)
+    if blocking:
+        if not (override_reason or "").strip():
+            raise OverrideRequired(blocking)
+        rules_hit = ", ".join(sorted({f.rule for f in blocking}))
+        notes.append(f"override of {rules_hit}: {override_reason.strip()}")
     now = utcnow()
     _transition(
         session,
@@ -402,7 +441,7 @@ def approve(session: Session, actor: User, post: Post, expected_version: int) ->
         "approve",
         {Status.in_review},
         "approved",
-        note="self-approval allowed by the workspace setting" if self_approved else None,
+        note="; ".join(notes) or None,
         status=Status.approved,
         approved_by_id=actor.id,
         approved_at=now,
@@ -421,9 +460,14 @@ class Outcome:
 
 
 def bulk_approve(
-    session: Session, actor: User, workspace: Workspace, selection: list[tuple[int, int]]
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    selection: list[tuple[int, int]],
+    reasons: dict[int, str] | None = None,
 ) -> list[Outcome]:
-    """Approve each (post id, version); one stale or refused post does not stop the rest."""
+    """Approve each (post id, version); one stale or refused post does not stop the rest.
+    `reasons` holds override reasons by post id, for posts that need one."""
     outcomes = []
     for post_id, version in selection:
         post = session.get(Post, post_id)
@@ -431,7 +475,7 @@ def bulk_approve(
             outcomes.append(Outcome(post_id, False, "No such post in this workspace."))
             continue
         try:
-            approve(session, actor, post, version)
+            approve(session, actor, post, version, (reasons or {}).get(post_id))
         except (WorkflowError, PermissionDenied) as error:
             session.rollback()
             outcomes.append(Outcome(post_id, False, str(error)))

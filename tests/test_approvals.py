@@ -127,3 +127,53 @@ def test_the_history_shows_the_revoked_approval_and_a_word_diff(app, session, te
     assert "approval revoked" in page and "the post was edited" in page
     assert "<del>nine</del><ins>ten</ins>" in page
     assert session.scalars(sa.select(Post.status).where(Post.id == post.id)).one() == Status.draft
+
+
+def test_approving_evidence_of_an_error_needs_an_override_reason_that_history_keeps(
+    app, session, team
+):
+    from datetime import UTC, datetime
+
+    posts = []
+    for n in range(4):
+        at = datetime(2031, 3, 3 + n, 9, 0, tzinfo=UTC)
+        content = workflow.PostContent(
+            team.channels["mastodon"],
+            f"Sale day {n}: {n * 5 + 10}% off with code SALE{n}",
+            "promotion",
+            at,
+        )
+        post = workflow.create_post(session, team.user("editor"), team.workspace, content)
+        posts.append(workflow.submit(session, team.user("editor"), post, post.version))
+    target = posts[0]
+    approver = signed_in(app, "approver@example.com")
+    page = approver.get(f"/w/{team.workspace.slug}/posts/{target.id}").get_data(as_text=True)
+    assert "Balance findings this post is evidence of" in page and "Override reason" in page
+    refused = approver.post(
+        f"/w/{team.workspace.slug}/posts/{target.id}/approve",
+        {"version": target.version},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "needs an override reason" in refused
+    session.expire_all()
+    assert session.get(Post, target.id).status == Status.in_review
+    approver.post(
+        f"/w/{team.workspace.slug}/posts/{target.id}/approve",
+        {"version": target.version, "override_reason": "Spring sale agreed with the CEO"},
+    )
+    session.expire_all()
+    assert session.get(Post, target.id).status == Status.approved
+    history = approver.get(f"/w/{team.workspace.slug}/posts/{target.id}").get_data(as_text=True)
+    assert "override of " in history and "promotion-pressure" in history
+    assert "Spring sale agreed with the CEO" in history
+    # In bulk, the posts without a reason are reported, the rest are not held up.
+    response = approver.post(
+        f"/w/{team.workspace.slug}/approvals/approve",
+        {
+            "post": [f"{p.id}:{p.version}" for p in posts[1:]],
+            f"override-{posts[1].id}": "Planned sale",
+        },
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"#{posts[1].id}" in response.split("Approved 1 post")[1].split("</p>")[0]
+    assert f"Post #{posts[2].id} was not approved" in response

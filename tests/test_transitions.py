@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -73,8 +74,15 @@ def _after_a_change(state: Status) -> Status:
     return S.draft if state in {S.approved, S.in_review, S.failed} else state
 
 
+_made = itertools.count()
+
+
 def _post_in_state(session, team, state: Status) -> Post:  # type: ignore[no-untyped-def]
-    content = workflow.PostContent(team.channels["mastodon"], "Table post", "curated", future())
+    # A day and a text of its own: a pile of identical posts on one day would be (rightly)
+    # flagged by the balance rules, and approving those needs an override reason.
+    n = next(_made)
+    text = f"Table post {n}: " + " ".join(f"word{n * 7 + k}" for k in range(6))
+    content = workflow.PostContent(team.channels["mastodon"], text, "curated", future(2 + n))
     post = workflow.create_post(session, team.user("editor"), team.workspace, content)
     # States the workers reach (publishing, published, failed) have no public path yet;
     # set the column directly, as a worker's conditional update would.

@@ -1,6 +1,25 @@
 // Drag a post card to another day or hour slot; the keyboard path is each card's Move link.
 (function () {
   "use strict";
+  // "Show its posts" highlights a finding's evidence in place (the link works without JS).
+  document.querySelectorAll(".show-posts").forEach((link) => {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      const ids = link.dataset.posts.split(" ");
+      document.querySelectorAll(".card.evidence").forEach((c) => c.classList.remove("evidence"));
+      ids.forEach((id) => { const card = document.getElementById("post-" + id); if (card) card.classList.add("evidence"); });
+      const first = document.getElementById("post-" + ids[0]);
+      if (first) first.scrollIntoView({ block: "center" });
+      const live = document.getElementById("live");
+      const shown = ids.filter((id) => document.getElementById("post-" + id)).length;
+      live.textContent = shown + " post" + (shown === 1 ? "" : "s") + " highlighted" +
+        (shown < ids.length ? "; " + (ids.length - shown) + " in another week" : "") + ".";
+    });
+  });
+})();
+
+(function () {
+  "use strict";
   const week = document.querySelector(".week");
   if (!week || week.dataset.canMove !== "yes") return;
   const live = document.getElementById("live");

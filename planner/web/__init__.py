@@ -40,16 +40,19 @@ def init_app(app: Flask) -> None:
     from planner.web import (
         approvals,
         auth,
+        balance,
         calendar,
         channels,
+        feeds,
         posts,
         publishing,
+        rule_settings,
         settings,
         workspaces,
     )
 
-    blueprints = (auth, workspaces, calendar, posts, approvals, channels, settings)
-    for module in (*blueprints, publishing):
+    blueprints = (auth, workspaces, calendar, posts, approvals, channels, settings, feeds)
+    for module in (*blueprints, publishing, balance, rule_settings):
         app.register_blueprint(module.bp)
 
     app.jinja_env.globals["word_diff"] = review.word_diff

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from planner import review, workflow
+from planner import planning, review, workflow
 from planner.db import db
 from planner.web.access import workspace_access
 from planner.web.posts import kept_comment
@@ -22,6 +22,7 @@ def queue(slug: str):  # type: ignore[no-untyped-def]
         access=access,
         workspace=access.workspace,
         entries=review.queue(db.session, access.workspace),
+        evidence=planning.by_post(planning.findings(db.session, access.workspace)),
         kept_comment=kept_comment(),
     )
 
@@ -44,7 +45,12 @@ def approve(slug: str):  # type: ignore[no-untyped-def]
     if not selection:
         flash("Select at least one post to approve.", "error")
         return redirect(url_for("approvals.queue", slug=slug)), 303
-    outcomes = workflow.bulk_approve(db.session, current_user, access.workspace, selection)
+    reasons = {
+        post_id: request.form.get(f"override-{post_id}", "")
+        for post_id, _ in selection
+        if request.form.get(f"override-{post_id}", "").strip()
+    }
+    outcomes = workflow.bulk_approve(db.session, current_user, access.workspace, selection, reasons)
     approved = [o for o in outcomes if o.ok]
     if approved:
         ids = ", ".join(f"#{o.post_id}" for o in approved)

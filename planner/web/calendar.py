@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
-from rules.model import Category
 
-from planner import calendar
+from planner import calendar, planning
 from planner.db import db, utcnow
 from planner.localtime import local, week_start
 from planner.models import Channel, Status
 from planner.web.access import workspace_access
+from rules.model import Category
 
 bp = Blueprint("calendar", __name__, url_prefix="/w/<slug>")
 
@@ -45,6 +45,12 @@ def week(slug: str):  # type: ignore[no-untyped-def]
     day = _date_arg("date", today)
     monday = week_start(day)
     days = calendar.week(db.session, access.workspace, day, filters)
+    next_monday = monday + timedelta(days=7)
+    tz = access.workspace.timezone
+    week_findings = planning.between_days(
+        planning.findings(db.session, access.workspace), monday, next_monday, tz
+    )
+    highlighted = _highlighted(week_findings)
     return render_template(
         "calendar/week.html",
         access=access,
@@ -60,7 +66,23 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         categories=list(Category),
         statuses=list(Status),
         hours=range(24),
+        findings=week_findings,
+        evidence=planning.by_post(week_findings),
+        highlighted=highlighted,
+        balances=planning.balance(
+            planning.week_rows(db.session, access.workspace, monday, next_monday)
+        ),
+        families=planning.FAMILIES,
     )
+
+
+def _highlighted(week_findings: list) -> set[int]:  # type: ignore[type-arg]
+    """Posts to highlight when the page was opened from a finding's "show posts" link (the
+    way that works without JavaScript)."""
+    raw = request.args.get("finding", "")
+    if raw.isdigit() and int(raw) < len(week_findings):
+        return {int(p) for p in week_findings[int(raw)].post_ids}
+    return set()
 
 
 @bp.route("/month")
@@ -77,6 +99,7 @@ def month(slug: str):  # type: ignore[no-untyped-def]
     else:
         first = today.replace(day=1)
     weeks = calendar.month(db.session, access.workspace, first.year, first.month, filters)
+    evidence = planning.by_post(planning.findings(db.session, access.workspace))
     prev_first = (first - timedelta(days=1)).replace(day=1)
     next_first = (first + timedelta(days=32)).replace(day=1)
     return render_template(
@@ -93,4 +116,9 @@ def month(slug: str):  # type: ignore[no-untyped-def]
         categories=list(Category),
         statuses=list(Status),
         per_day=6,
+        flagged={
+            d.day: sorted({f.rule for p in d.posts for f in evidence.get(p.id, ())})
+            for row in weeks
+            for d in row
+        },
     )

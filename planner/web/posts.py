@@ -17,12 +17,13 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from planner import workflow
+import rules
+from planner import planning, workflow
 from planner.db import db, utcnow
 from planner.forms import ActionForm, CommentForm, MoveForm, PostForm, choices
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post
-from planner.web.access import Access, post_in, safe_next, workspace_access
+from planner.web.access import Access, channel_in, post_in, safe_next, workspace_access
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
@@ -171,6 +172,9 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         kept_comment=kept_comment(),
         definitions=CATEGORY_DEFINITIONS,
         editable=post.status in workflow.EDITABLE,
+        post_findings=planning.by_post(planning.findings(db.session, access.workspace)).get(
+            post.id, []
+        ),
     )
 
 
@@ -305,6 +309,57 @@ def _json_error(status: int, message: str, fields: dict[str, str] | None = None)
     return jsonify(error={"code": status, "message": message, "fields": fields or {}}), status
 
 
+@bp.route("/check-draft", methods=["POST"])
+@login_required
+def check_draft(slug: str):  # type: ignore[no-untyped-def]
+    """The composer's live check: the category suggestion and what saving would change in
+    the plan's findings. {"post_id"?, "channel_id", "text", "category"?, "date", "time"}."""
+    access = workspace_access(slug, "create_post")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _json_error(400, "Send a JSON object with channel_id, text, date and time.")
+    text = str(body.get("text") or "")
+    suggestion = rules.classify(text) if text.strip() else None
+    answer: dict[str, object] = {
+        "suggestion": None
+        if suggestion is None
+        else {
+            "category": suggestion.category.value,
+            "confidence": round(suggestion.confidence, 2),
+            "signals": list(suggestion.signals),
+        },
+        "added": [],
+        "cleared": [],
+    }
+    try:
+        channel = channel_in(access, int(body["channel_id"]))
+        day = datetime.strptime(str(body["date"]), "%Y-%m-%d").date()
+        clock = datetime.strptime(str(body["time"]), "%H:%M").time()
+        at = to_utc(day, clock, access.workspace.timezone)
+    except (KeyError, TypeError, ValueError) as error:
+        # Not enough to place the post yet: the suggestion alone is still useful.
+        answer["note"] = (
+            str(error)
+            if isinstance(error, NonexistentLocalTime)
+            else "Pick a channel, date and time to see how the post changes the plan."
+        )
+        return jsonify(answer)
+    post = None
+    if str(body.get("post_id") or "").isdigit():
+        post = post_in(access, int(body["post_id"]))
+    item = planning.draft_item(
+        post.id if post else "draft", channel, text, body.get("category"), at
+    )
+    report = planning.check_draft(db.session, access.workspace, post, item)
+    answer["added"] = [_finding_json(f) for f in report.added]
+    answer["cleared"] = [_finding_json(f) for f in report.cleared]
+    return jsonify(answer)
+
+
+def _finding_json(finding: rules.Finding) -> dict[str, object]:
+    return {**finding.to_json(), "post_ids": [str(p) for p in finding.post_ids]}
+
+
 @bp.route("/<int:post_id>/duplicate", methods=["POST"])
 @login_required
 def duplicate(slug: str, post_id: int):  # type: ignore[no-untyped-def]
@@ -343,7 +398,11 @@ def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped
         return redirect(url_for("posts.show", slug=slug, post_id=post.id)), 303
     function, message = TRANSITIONS[action]
     try:
-        function(db.session, current_user, post, form.version.data)
+        if action == "approve":
+            reason = request.form.get("override_reason")
+            workflow.approve(db.session, current_user, post, form.version.data, reason)
+        else:
+            function(db.session, current_user, post, form.version.data)
     except workflow.WorkflowError as error:
         flash(str(error), "error")
     else:

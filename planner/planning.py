@@ -1,0 +1,325 @@
+"""The workspace's posts as the rules engine sees them: PlanItems, findings, balance.
+
+The whole plan is checked at once (the rules are fast) and the findings are kept per
+workspace until a post, a channel or a rule setting changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+import rules
+import rules.model
+from planner.localtime import local_day_bounds
+from planner.models import Channel, Post, Status, Workspace
+
+# Cancelled and failed posts will not go out; everything else is part of the plan.
+COUNTED = [s for s in Status if s not in (Status.cancelled, Status.failed)]
+FAMILIES = ("self", "value", "conversation")
+
+
+def rule_config(
+    workspace: Workspace, settings: Mapping[str, Any] | None = None
+) -> rules.RuleConfig:
+    """The workspace's rule settings (or proposed `settings`) as a RuleConfig.
+
+    Raises rules.ConfigError with a message fit for the settings page.
+    """
+    stored = dict(workspace.rule_overrides or {})
+    chosen = dict(settings) if settings is not None else stored
+    return rules.make_config(
+        str(chosen.get("preset", workspace.rule_preset) or "balanced"),
+        workspace.timezone,
+        thresholds=chosen.get("thresholds") or {},
+        disabled=chosen.get("disabled") or (),
+        channel_caps=chosen.get("channel_caps") or {},
+    )
+
+
+def _item(
+    post_id: int, channel: str, network: str, at: datetime, category: str, text: str
+) -> rules.PlanItem:
+    return rules.PlanItem(post_id, channel, network, at, rules.Category(category), text)
+
+
+def plan_items(session: Session, workspace: Workspace) -> list[rules.PlanItem]:
+    """Every post that counts, as PlanItems (one query of plain columns)."""
+    rows = session.execute(
+        sa.select(
+            Post.id, Channel.name, Channel.network, Post.scheduled_at, Post.category, Post.text
+        )
+        .join(Channel, Channel.id == Post.channel_id)
+        .where(Post.workspace_id == workspace.id, Post.status.in_(COUNTED))
+    )
+    return [_item(*row) for row in rows]
+
+
+class _Cache:
+    """Findings per workspace, keyed by a cheap fingerprint of everything they depend on."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: dict[int, tuple[tuple[object, ...], list[rules.Finding]]] = {}
+
+    def get(self, workspace_id: int, key: tuple[object, ...]) -> list[rules.Finding] | None:
+        with self.lock:
+            entry = self.entries.get(workspace_id)
+        return entry[1] if entry and entry[0] == key else None
+
+    def put(self, workspace_id: int, key: tuple[object, ...], value: list[rules.Finding]) -> None:
+        with self.lock:
+            self.entries[workspace_id] = (key, value)
+
+
+_cache = _Cache()
+
+
+def _fingerprint(session: Session, workspace: Workspace) -> tuple[object, ...]:
+    posts = session.execute(
+        sa.select(sa.func.count(), sa.func.max(Post.updated_at), sa.func.sum(Post.id)).where(
+            Post.workspace_id == workspace.id, Post.status.in_(COUNTED)
+        )
+    ).one()
+    names = tuple(
+        session.scalars(
+            sa.select(Channel.name + ":" + Channel.network)
+            .where(Channel.workspace_id == workspace.id)
+            .order_by(Channel.id)
+        )
+    )
+    settings = repr(sorted((workspace.rule_overrides or {}).items()))
+    return (*posts, names, workspace.rule_preset, workspace.timezone, settings)
+
+
+def findings(session: Session, workspace: Workspace) -> list[rules.Finding]:
+    """All findings of the workspace's plan, computed once per change of the plan."""
+    key = _fingerprint(session, workspace)
+    cached = _cache.get(workspace.id, key)
+    if cached is not None:
+        return cached
+    result = rules.check(plan_items(session, workspace), rule_config(workspace))
+    _cache.put(workspace.id, key, result)
+    return result
+
+
+def overlapping(
+    all_findings: Iterable[rules.Finding], start: datetime, end: datetime
+) -> list[rules.Finding]:
+    """The findings whose window overlaps [start, end)."""
+    return [f for f in all_findings if f.window_start < end and f.window_end > start]
+
+
+def between_days(
+    all_findings: Iterable[rules.Finding], first: date, last_exclusive: date, tz: str
+) -> list[rules.Finding]:
+    start, end = local_day_bounds(first, last_exclusive, tz)
+    return overlapping(all_findings, start, end)
+
+
+def by_post(all_findings: Iterable[rules.Finding]) -> dict[int, list[rules.Finding]]:
+    """Findings keyed by each post that is evidence of them."""
+    index: dict[int, list[rules.Finding]] = defaultdict(list)
+    for finding in all_findings:
+        for post_id in finding.post_ids:
+            index[int(post_id)].append(finding)
+    return index
+
+
+@dataclass(frozen=True)
+class Balance:
+    """One week's mix on one channel (or, channel None, the whole workspace)."""
+
+    channel: str | None
+    counts: Mapping[str, int]  # family -> posts
+    promotions: int
+    total: int
+
+    def share(self, family: str) -> Fraction:
+        return Fraction(self.counts.get(family, 0), self.total) if self.total else Fraction(0)
+
+    @property
+    def promotion_share(self) -> Fraction:
+        return Fraction(self.promotions, self.total) if self.total else Fraction(0)
+
+    def percent(self, family: str) -> int:
+        return round(self.share(family) * 100)
+
+
+def balance(posts: Iterable[tuple[str, str, Status]]) -> list[Balance]:
+    """The workspace's balance, then each channel's, from (channel, category, status) rows of
+    one week; cancelled and failed posts do not count."""
+    per_channel: dict[str | None, Counter[str]] = defaultdict(Counter)
+    promotions: Counter[str | None] = Counter()
+    for channel, category, status in posts:
+        if status not in COUNTED:
+            continue
+        family = rules.CATEGORY_FAMILY[rules.Category(category)].value
+        for key in (None, channel):
+            per_channel[key][family] += 1
+            promotions[key] += category == "promotion"
+    return [
+        Balance(key, dict(counts), promotions[key], sum(counts.values()))
+        for key, counts in sorted(
+            per_channel.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")
+        )
+    ]
+
+
+def draft_item(
+    post_id: int | str, channel: Channel, text: str, category: str | None, at: datetime
+) -> rules.PlanItem:
+    """A post as it would be, for the composer's check; no category means "not chosen"."""
+    chosen = rules.Category(category) if category in {c.value for c in rules.Category} else None
+    return rules.PlanItem(post_id, channel.name, channel.network, at, chosen, text)
+
+
+def check_draft(
+    session: Session, workspace: Workspace, post: Post | None, after: rules.PlanItem
+) -> rules.ChangeReport:
+    """What saving this draft would add to and clear from the plan's findings."""
+    items = plan_items(session, workspace)
+    before = next((item for item in items if post is not None and item.id == post.id), None)
+    return rules.check_change(items, before, after, rule_config(workspace))
+
+
+def week_rows(
+    session: Session, workspace: Workspace, first: date, last_exclusive: date
+) -> list[tuple[str, str, Status]]:
+    """(channel, category, status) of every post in the local days given, unfiltered: the
+    balance bar describes the week, whatever the calendar's filters show."""
+    start, end = local_day_bounds(first, last_exclusive, workspace.timezone)
+    return [
+        (channel, category, status)
+        for channel, category, status in session.execute(
+            sa.select(Channel.name, Post.category, Post.status)
+            .join(Channel, Channel.id == Post.channel_id)
+            .where(
+                Post.workspace_id == workspace.id,
+                Post.scheduled_at >= start,
+                Post.scheduled_at < end,
+            )
+        )
+    ]
+
+
+EDITABLE_TYPES = (Fraction, int, float, timedelta, time)
+CAP_FIELDS = ("warning_above", "error_above", "min_gap")
+
+
+def setting_text(value: Any) -> str:
+    """A threshold as a person types it: "1/2", "4h", "22:00", "6"."""
+    if isinstance(value, timedelta):
+        return rules.model.iso_duration(value).removeprefix("P").replace("T", "").lower() or "0s"
+    return str(rules.model.measure_to_json(value))
+
+
+@dataclass(frozen=True)
+class SettingRow:
+    """One rule on the settings page: whether it runs and its editable thresholds."""
+
+    rule: rules.Rule
+    enabled: bool
+    values: dict[str, str]  # threshold name -> text as shown (or as typed)
+    fixed: dict[str, str]  # thresholds shown but not editable here (lists, tables)
+
+
+def settings_rows(
+    workspace: Workspace,
+    settings: Mapping[str, Any] | None = None,
+    typed: Mapping[str, str] | None = None,
+) -> list[SettingRow]:
+    """The catalogue with each rule's effective thresholds under `settings` (default: the
+    stored ones); `typed` form values win, so nothing typed is lost on an error."""
+    try:
+        config = rule_config(workspace, settings)
+    except rules.ConfigError:
+        # Show the preset's own values beside what was typed (or "balanced" for an unknown one).
+        preset = (settings or {}).get("preset")
+        config = rule_config(
+            workspace, {"preset": preset if preset in rules.PRESETS else "balanced"}
+        )
+    disabled = set(
+        (settings if settings is not None else workspace.rule_overrides or {}).get("disabled") or ()
+    )
+    rows = []
+    for registered in rules.catalogue():
+        effective = config.thresholds_for(registered.id)
+        values, fixed = {}, {}
+        for name, value in effective.items():
+            if isinstance(value, EDITABLE_TYPES) and not isinstance(value, bool):
+                key = f"t-{registered.id}-{name}"
+                values[name] = (typed or {}).get(key, setting_text(value))
+            else:
+                fixed[name] = repr(value) if not isinstance(value, tuple) else ", ".join(value)
+        rows.append(SettingRow(registered, registered.id not in disabled, values, fixed))
+    return rows
+
+
+def settings_from_form(
+    workspace: Workspace, form: Mapping[str, str], channels: list[Channel]
+) -> dict[str, Any]:
+    """Rule settings from the settings form: only what differs from the chosen preset (and
+    from the networks' caps) is kept, so later changes to a default still reach this
+    workspace. Values stay as typed; rule_config() validates them."""
+    preset = form.get("preset", "balanced")
+    base = rule_config(workspace, {"preset": preset}) if preset in rules.PRESETS else None
+    thresholds: dict[str, dict[str, str]] = {}
+    disabled = []
+    for registered in rules.catalogue():
+        if not form.get(f"enabled-{registered.id}"):
+            disabled.append(registered.id)
+        defaults = base.thresholds_for(registered.id) if base else registered.defaults
+        for name, value in defaults.items():
+            typed = form.get(f"t-{registered.id}-{name}")
+            if typed is None or not isinstance(value, EDITABLE_TYPES) or isinstance(value, bool):
+                continue
+            if typed.strip() != setting_text(value):
+                thresholds.setdefault(registered.id, {})[name] = typed.strip()
+    caps: dict[str, dict[str, str]] = {}
+    for channel in channels:
+        default = rules.network_caps(channel.network)
+        for name in CAP_FIELDS:
+            typed = (form.get(f"cap-{channel.id}-{name}") or "").strip()
+            if typed and typed != setting_text(getattr(default, name)):
+                caps.setdefault(channel.name, {"network": channel.network})[name] = typed
+    return {"preset": preset, "thresholds": thresholds, "disabled": disabled, "channel_caps": caps}
+
+
+def caps_rows(
+    channels: list[Channel], settings: Mapping[str, Any], typed: Mapping[str, str] | None = None
+) -> list[tuple[Channel, dict[str, str], dict[str, str]]]:
+    """Per channel: the caps in force (as text) and its network's defaults (as text)."""
+    stored = settings.get("channel_caps") or {}
+    rows = []
+    for channel in channels:
+        default = rules.network_caps(channel.network)
+        defaults = {name: setting_text(getattr(default, name)) for name in CAP_FIELDS}
+        current = {
+            name: (typed or {}).get(
+                f"cap-{channel.id}-{name}",
+                str(stored.get(channel.name, {}).get(name, defaults[name])),
+            )
+            for name in CAP_FIELDS
+        }
+        rows.append((channel, current, defaults))
+    return rows
+
+
+def counts_by_rule(all_findings: Iterable[rules.Finding]) -> Counter[str]:
+    return Counter(f.rule for f in all_findings)
+
+
+def preview(session: Session, workspace: Workspace, settings: Mapping[str, Any]) -> Counter[str]:
+    """Findings per rule the current plan would have under `settings` (not saved)."""
+    return counts_by_rule(
+        rules.check(plan_items(session, workspace), rule_config(workspace, settings))
+    )

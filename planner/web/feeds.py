@@ -1,0 +1,345 @@
+"""Calendar feeds: the Feeds page (subscriptions) and the secret feed URL itself."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.sansio.blueprints import BlueprintSetupState
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.http import http_date
+from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from planner import feeds
+from planner.db import db
+from planner.forms import choices
+from planner.models import Channel, FeedToken, User
+from planner.web.access import Access, workspace_access
+
+bp = Blueprint("feeds", __name__)
+log = logging.getLogger(__name__)
+
+SECRET_HEADERS = {
+    # The URL is the secret: no Referer to the next site, no search engine index.
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+}
+FEED_CACHE = "private, max-age=900"
+SCOPES = (
+    ("planned", "Everything planned (drafts, in review, approved, published)"),
+    ("approved", "Approved and published only"),
+)
+
+
+class SubscriptionForm(FlaskForm):
+    label = StringField(
+        "Label",
+        validators=[DataRequired("Give the subscription a label."), Length(max=120)],
+        description="Who or what it is for, such as “Social team” or “Ana’s phone”.",
+    )
+    channels = SelectMultipleField(
+        "Channels",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    scope = RadioField("Show", choices=choices(SCOPES), default="planned")
+
+
+# --- The Feeds page -------------------------------------------------------------------------
+
+
+def _channels(access: Access) -> list[Channel]:
+    return list(
+        db.session.scalars(
+            sa.select(Channel)
+            .where(Channel.workspace_id == access.workspace.id)
+            .order_by(Channel.name)
+        )
+    )
+
+
+def _page(access: Access, form: SubscriptionForm, channels: list[Channel]) -> str:
+    sees_all = access.can("manage_workspace")
+    tokens = feeds.visible_tokens(
+        db.session, access.workspace.id, None if sees_all else current_user.id
+    )
+    creators = {
+        user.id: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.id.in_({t.created_by_id for t in tokens} - {None}))
+        )
+    }
+    names = {c.id: c.name for c in channels}
+    return render_template(
+        "feeds/index.html",
+        access=access,
+        workspace=access.workspace,
+        form=form,
+        tokens=tokens,
+        creators=creators,
+        sees_all=sees_all,
+        describe=lambda token: feeds.FeedFilter.from_json(token.filters).describe(names),
+    )
+
+
+@bp.route("/w/<slug>/feeds", methods=["GET", "POST"])
+@login_required
+def index(slug: str):  # type: ignore[no-untyped-def]
+    """Everyone who may subscribe creates their own subscriptions here; admins see all."""
+    access = workspace_access(slug, "subscribe")
+    channels = _channels(access)
+    form = SubscriptionForm()
+    form.channels.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
+    if form.validate_on_submit():
+        try:
+            token, secret = feeds.create_token(
+                db.session,
+                access.workspace,
+                current_user,
+                form.label.data or "",
+                form.channels.data or [],
+                form.scope.data == "approved",
+            )
+        except feeds.FeedError as error:
+            db.session.rollback()
+            form.label.errors = [*form.label.errors, str(error)]
+        else:
+            return _created(access, token, secret, {c.id: c.name for c in channels})
+    status = 422 if request.method == "POST" else 200
+    return _page(access, form, channels), status
+
+
+def _feed_base() -> str:
+    """The address subscribers reach this site at: SERVER_NAME when configured, else the
+    host this page was asked for, as https whenever the site is served that way."""
+    configured = feeds.configured_base_url(current_app.config)
+    if configured:
+        return configured
+    secure = request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https"
+    return f"{'https' if secure else request.scheme}://{request.host}"
+
+
+def _created(access: Access, token: FeedToken, secret: str, names: dict[int, str]) -> Response:
+    """The one page that ever shows the secret URL: not cached, not sent on as a Referer."""
+    url = _feed_base() + url_for("feeds.feed", token=secret)
+    page = render_template(
+        "feeds/created.html",
+        access=access,
+        workspace=access.workspace,
+        token=token,
+        links=feeds.SubscriptionLinks.for_url(url),
+        shows=feeds.FeedFilter.from_json(token.filters).describe(names),
+        plain_http=url.startswith("http://"),
+    )
+    response = current_app.response_class(page, 201, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/w/<slug>/feeds/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def revoke(slug: str, token_id: int):  # type: ignore[no-untyped-def]
+    """Admins revoke any subscription of the workspace; others only their own (someone
+    else's looks like a missing one)."""
+    access = workspace_access(slug, "subscribe")
+    token = db.session.get(FeedToken, token_id)
+    if token is None or token.workspace_id != access.workspace.id:
+        abort(404)
+    if token.created_by_id != current_user.id and not access.can("manage_workspace"):
+        abort(404)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        flash("That button's form was incomplete; reload the page and try again.", "error")
+    else:
+        feeds.revoke_token(db.session, token)
+        flash(f"Revoked “{token.label}”: its address no longer shows the plan.", "success")
+    return redirect(url_for("feeds.index", slug=slug)), 303
+
+
+# --- The feed -------------------------------------------------------------------------------
+
+
+def _plain(status: int, text: str, cache: str = "no-store") -> Response:
+    response = current_app.response_class(text, status, mimetype="text/plain")
+    response.headers.update(SECRET_HEADERS)
+    response.headers["Cache-Control"] = cache
+    return response
+
+
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0
+
+
+def _not_modified(stored: feeds.StoredFeed) -> bool:
+    """RFC 9110: If-None-Match decides when present; If-Modified-Since only without it.
+    Either encoding's ETag matches: they are the same calendar."""
+    if request.headers.get("If-None-Match"):
+        tags = (stored.etag, feeds.gzip_etag(stored.etag))
+        return any(request.if_none_match.contains_weak(tag) for tag in tags)
+    since: datetime | None = request.if_modified_since
+    return since is not None and stored.last_modified.replace(microsecond=0) <= since
+
+
+class RecentBodies:
+    """The bytes of recently served renderings, by (rendering id, ETag, gzip), up to a size.
+
+    The ETag is a hash of the bytes and every request reads it from the database, so an
+    entry is never stale: a warm request reads a few columns, not the calendar itself
+    (PostgreSQL sends bytea as hex, which for 10,000 events costs tens of milliseconds).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.size = limit, 0
+        self.entries: OrderedDict[tuple[int, str, bool], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[int, str, bool]) -> bytes | None:
+        with self.lock:
+            body = self.entries.get(key)
+            if body is not None:
+                self.entries.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[int, str, bool], body: bytes) -> None:
+        if len(body) > self.limit // 4:
+            return
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = body
+                self.size += len(body)
+            while self.size > self.limit:
+                self.size -= len(self.entries.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+BODIES = RecentBodies(limit=64 * 1024 * 1024)
+
+
+def _body(stored: feeds.StoredFeed, gzipped: bool) -> bytes | None:
+    key = (stored.id, stored.etag, gzipped)
+    body = (stored.body_gzip if gzipped else stored.body) or BODIES.get(key)
+    if body is None:
+        body = feeds.stored_body(db.session, stored, gzipped)
+    if body is not None and _whole(body, gzipped):
+        BODIES.put(key, body)
+        return body
+    return None
+
+
+def _whole(body: bytes, gzipped: bool) -> bool:
+    # Never 200 with an empty or cut body: Thunderbird clears the calendar on an empty 200,
+    # and the `ical` parser reads a truncated feed as zero events without an error.
+    if gzipped:
+        return body[:2] == b"\x1f\x8b" and len(body) > 20
+    return feeds.is_whole(body)
+
+
+@bp.route("/feeds/<token>.ics")
+def feed(token: str):  # type: ignore[no-untyped-def]
+    """The subscription URL: the stored rendering, or one made now when none is fresh."""
+    found = feeds.find_subscription(db.session, token)
+    if found is None:
+        # Unknown, malformed and revoked tokens get the very same answer.
+        return _plain(404, "Not found\n")
+    gzipped = _accepts_gzip()
+    # A second time, rendering anew, when the stored bytes went missing or were replaced
+    # between two reads (a worker stored a new rendering meanwhile).
+    for attempt in range(2):
+        try:
+            stored = feeds.rendering_for(
+                db.session,
+                found,
+                feeds.configured_base_url(current_app.config),
+                request.host_url,
+                max_events=int(current_app.config.get("FEED_MAX_EVENTS", feeds.MAX_EVENTS)),
+                force=attempt > 0,
+            )
+            etag = feeds.gzip_etag(stored.etag) if gzipped else stored.etag
+            headers = {
+                **SECRET_HEADERS,
+                "ETag": f'"{etag}"',
+                "Last-Modified": http_date(stored.last_modified),
+                "Cache-Control": FEED_CACHE,
+                "Vary": "Accept-Encoding",
+            }
+            if _not_modified(stored):
+                return current_app.response_class(status=304, headers=headers)
+            body = _body(stored, gzipped)
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.exception("feed=render workspace=%s outcome=error", found.workspace.id)
+            return _unavailable()
+        if body is not None:
+            if gzipped:
+                headers["Content-Encoding"] = "gzip"
+            return current_app.response_class(
+                body, 200, headers=headers, content_type="text/calendar; charset=utf-8"
+            )
+    log.error("feed=serve workspace=%s outcome=incomplete_rendering", found.workspace.id)
+    return _unavailable()
+
+
+def _unavailable() -> Response:
+    response = _plain(503, "The calendar could not be prepared just now; try again soon.\n")
+    response.headers["Retry-After"] = "60"
+    return response
+
+
+# --- Keeping the secret out of logs ---------------------------------------------------------
+
+# Anything after /feeds/ up to the end of the path, whatever its shape.
+_FEED_PATH = re.compile(r"/feeds/[^/\s\"?#]+")
+
+
+class HideFeedTokens(logging.Filter):
+    """Request logs print the path, and the path of a feed is its secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/feeds/" in message:
+            record.msg, record.args = _FEED_PATH.sub("/feeds/<hidden>", message), None
+        return True
+
+
+# The development server (werkzeug), gunicorn's access log, and Flask's own error log.
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error")
+
+
+def _hide_tokens_in_logs(state: BlueprintSetupState) -> None:
+    install_log_filter(state.app)
+
+
+def install_log_filter(app: Flask) -> None:
+    for logger in (*(logging.getLogger(name) for name in LOGGERS), app.logger):
+        if not any(isinstance(f, HideFeedTokens) for f in logger.filters):
+            logger.addFilter(HideFeedTokens())
+
+
+bp.record_once(_hide_tokens_in_logs)
