@@ -218,7 +218,7 @@ def _hide_password(url: str) -> str:
 
 
 def _commands() -> list[click.Command]:
-    from planner import cli_rules
+    from planner import cli_feeds, cli_rules
 
     return [
         db_group,
@@ -229,6 +229,7 @@ def _commands() -> list[click.Command]:
         worker_command,
         cli_rules.check,
         cli_rules.classify,
+        cli_feeds.feed_token,
     ]
 
 

@@ -161,7 +161,10 @@ def _posts(
             if week_number <= 2:
                 workflow.submit(session, users[Role.editor], post, post.version)
             if week_number <= 1:
-                workflow.approve(session, users[Role.approver], post, post.version)
+                try:
+                    workflow.approve(session, users[Role.approver], post, post.version)
+                except workflow.OverrideRequired:
+                    pass  # evidence of an error-level finding: left in review for a person
 
 
 def _published(

@@ -32,12 +32,14 @@ def post_changed(post: Post) -> None:
     """
     if not has_app_context():
         return
+    from workers.feeds import enqueue_render
     from workers.publish import sync_post
     from workers.queues import connect
 
     try:
         connection = connect(str(current_app.config["REDIS_URL"]))
         sync_post(connection, post)
+        enqueue_render(connection, post.workspace_id)
     except redis.RedisError as error:
         log.warning("hook=post_changed post=%s outcome=redis_unavailable error=%s", post.id, error)
 

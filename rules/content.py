@@ -16,20 +16,21 @@ from rules.model import TEXT_LIMITS, Category, Finding, RuleFamily, Severity, fo
 from rules.plan import MICROSECOND, Plan
 from rules.registry import rule
 
-# Two texts that share their first or their last 40 characters (`Plan.heads`, `Plan.tails`)
-# are compared word by word.
-
 
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> frozenset[str]:
+    """The words of a text, case ignored (cached: a text is compared with several others)."""
     return frozenset(text.lower().split())
 
 
 def _similar(first: str, second: str, at_least: Fraction) -> tuple[bool, Fraction] | None:
-    """(identical but for case and spacing, share of words in common) when the share is at
-    least `at_least`; None when the texts are further apart."""
+    """(identical but for case and spacing, share of words in common) when the texts are at
+    least 3/4 as long as each other and the share is at least `at_least`; None otherwise."""
     if first == second:
         return True, Fraction(1)
+    # Texts of very different lengths are not near copies; this spares reading their words.
+    if min(len(first), len(second)) * 4 < max(len(first), len(second)) * 3:
+        return None
     a, b = _words(first), _words(second)
     small, large = sorted((len(a), len(b)))
     # Words in common are at most the smaller set, words in all at least the larger one.
@@ -59,9 +60,10 @@ def duplicate_text(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
 
     What it does: for each post, looks at the earlier posts of its channel within 7 days that
     open or end with the same 40 characters; an identical text (ignoring case and spacing)
-    within 3 days is an error, an identical or nearly identical text (at least 4/5 of the
-    words in common; words are what spaces separate, case ignored) within 7 days a warning.
-    Each post is reported once, against the earlier post that makes the strongest case.
+    within 3 days is an error, an identical or nearly identical text (lengths within a quarter
+    of each other and at least 4/5 of the words in common; words are what spaces separate,
+    case ignored) within 7 days a warning. Each post is reported once, against the earlier
+    post that makes the strongest case.
 
     Why it matters: followers notice repeats and read them as automation; X and Threads
     reject or throttle identical posts from one account in a short time, and Meta's feed

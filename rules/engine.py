@@ -24,12 +24,13 @@ def check(items: Iterable[PlanItem], config: RuleConfig | None = None) -> list[F
     """Every finding of the enabled rules on these posts, in a stable order (by window, then
     rule, channel and posts): the same plan gives the same list whatever order it comes in."""
     config = config or RuleConfig()
-    items = list(items)
-    stamps = [(item.scheduled_at - EPOCH) // MICROSECOND for item in items]
+    if not isinstance(items, list | tuple):
+        items = tuple(items)
+    stamps = tuple([(item.scheduled_at - EPOCH) // MICROSECOND for item in items])
     low, high = explicit_ts(config)
     if low is not None or high is not None:
         kept = [k for k, ts in enumerate(stamps) if inside(ts, low, high)]
-        items, stamps = [items[k] for k in kept], [stamps[k] for k in kept]
+        items, stamps = tuple([items[k] for k in kept]), tuple([stamps[k] for k in kept])
     if not items:
         return []
     start, end = explicit(config)

@@ -107,7 +107,7 @@ class Plan:
         range_end: datetime | None = None,
         focus_channels: frozenset[str] | None = None,
         focus_ids: frozenset[PostId] | None = None,
-        ts: list[int] | None = None,
+        ts: Sequence[int] | None = None,
     ) -> None:
         """`items` must lie inside the range. The range defaults to the first and last post.
         `ts` may pass the posts' `to_ts` values when the caller has them already."""
@@ -116,34 +116,38 @@ class Plan:
         self.zone = zone
         self.focus_channels = focus_channels
         self.focus_ids = focus_ids
-        self.items: list[PlanItem] = items if isinstance(items, list) else list(items)
-        self.ts: list[int] = (
+        # Columns are tuples: the garbage collector stops tracking a tuple of plain values
+        # (ints, strings, datetimes) the first time it sees it, where it would walk a list of
+        # 50,000 on every pass.
+        self.items: Sequence[PlanItem] = items
+        self.ts: tuple[int, ...] = tuple(
             ts if ts is not None else [(i.scheduled_at - EPOCH) // MICROSECOND for i in items]
         )
-        self.at: list[datetime] = [i.scheduled_at.astimezone(zone) for i in self.items]
-        self.day: list[int] = [at.toordinal() for at in self.at]
+        self.at: tuple[datetime, ...] = tuple([i.scheduled_at.astimezone(zone) for i in items])
+        self.day: tuple[int, ...] = tuple([at.toordinal() for at in self.at])
         # date.toordinal() is 1 for Monday 0001-01-01, so this is each post's ISO week Monday.
-        self.week: list[int] = [day - (day - 1) % 7 for day in self.day]
+        self.week: tuple[int, ...] = tuple([day - (day - 1) % 7 for day in self.day])
         # Each channel's posts in time order, channels by name; posts at the same instant in a
         # fixed order (`_untie`), so that the order the posts came in never shows through.
         by_channel: dict[str, list[int]] = {}
-        for post, channel in enumerate([i.channel for i in self.items]):
+        for post, channel in enumerate([i.channel for i in items]):
             posts = by_channel.get(channel)
             if posts is None:
                 by_channel[channel] = [post]
             else:
                 posts.append(post)
         ts = self.ts
-        self.channels: dict[str, list[int]] = {}
+        self.channels: dict[str, tuple[int, ...]] = {}
         for name in sorted(by_channel):
             posts = by_channel[name]
             posts.sort(key=ts.__getitem__)
-            self.channels[name] = self._untie(posts)
+            self.channels[name] = tuple(self._untie(posts))
         # All posts in time order. The sort is stable: posts at the same instant stay in
         # channel order, then in their channel's order. Evidence is always a piece of this or of
         # a channel's list, so findings list their posts in a fixed order too.
-        self.timeline: list[int] = [p for posts in self.channels.values() for p in posts]
-        self.timeline.sort(key=ts.__getitem__)
+        timeline = [p for posts in self.channels.values() for p in posts]
+        timeline.sort(key=ts.__getitem__)
+        self.timeline: tuple[int, ...] = tuple(timeline)
         if range_start is None:
             range_start = self.at[self.timeline[0]] if self.items else EPOCH
         if range_end is None:
@@ -174,16 +178,16 @@ class Plan:
         return posts
 
     @cached_property
-    def category(self) -> list[Category | None]:
+    def category(self) -> tuple[Category | None, ...]:
         """Each post's category (a column)."""
-        return [i.category for i in self.items]
+        return tuple([i.category for i in self.items])
 
     @cached_property
-    def text(self) -> list[str]:
+    def text(self) -> tuple[str, ...]:
         """Each post's text (a column)."""
-        return [i.text for i in self.items]
+        return tuple([i.text for i in self.items])
 
-    def channel_timelines(self) -> Iterator[tuple[str, list[int]]]:
+    def channel_timelines(self) -> Iterator[tuple[str, tuple[int, ...]]]:
         """(channel, its posts in time order) for each channel to check, by channel name."""
         focus = self.focus_channels
         for name, posts in self.channels.items():
@@ -201,21 +205,21 @@ class Plan:
         items = self.items
         return [p for p in self.timeline if items[p].id in focus]
 
-    def checked_column(self, column: list[T]) -> list[T]:
+    def checked_column(self, column: Sequence[T]) -> Sequence[T]:
         """A column's values for the `checked` posts, in the same order."""
         if self.focus_ids is None:
             return column
-        return list(map(column.__getitem__, self.checked))
+        return tuple(map(column.__getitem__, self.checked))
 
     @cached_property
-    def heads(self) -> list[str]:
+    def heads(self) -> tuple[str, ...]:
         """The first 40 characters of each post's text (a column)."""
-        return [text[:40] for text in self.text]
+        return tuple([text[:40] for text in self.text])
 
     @cached_property
-    def tails(self) -> list[str]:
+    def tails(self) -> tuple[str, ...]:
         """The last 40 characters of each post's text (a column)."""
-        return [text[-40:] for text in self.text]
+        return tuple([text[-40:] for text in self.text])
 
     @cached_property
     def week_mixes(self) -> tuple[WeekMix, ...]:

@@ -9,6 +9,7 @@ from flask.testing import FlaskCliRunner
 
 from planner import demo
 from planner.models import Channel, Membership, Post, Role, Status, User, Workspace
+from tests.conftest import REDIS_URL
 
 
 def _run(app, *args: str):  # type: ignore[no-untyped-def]
@@ -122,7 +123,7 @@ def test_the_worker_runs_queued_jobs_in_burst_mode(app, redis_db):
 
     queue = Queue("default", connection=redis_db)
     job = queue.enqueue("builtins.len", "four")
-    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["REDIS_URL"] = REDIS_URL
     result = _run(app, "worker", "--burst")
     assert result.exit_code == 0, result.output
     job.refresh()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from planner import workflow
 from planner.localtime import local
 from planner.models import Post, Status
-from tests.conftest import future, signed_in
+from tests.conftest import REDIS_URL, future, signed_in
 
 
 def _new_post(session, team, text="Planned post", network="x", at=None, author="editor"):  # type: ignore[no-untyped-def]
@@ -336,7 +336,7 @@ def test_when_redis_does_not_answer_the_app_still_works_and_says_background_work
     editor = signed_in(app, "editor@example.com")
     page = editor.get(f"/w/{team.workspace.slug}/").get_data(as_text=True)
     assert "Background work is paused" in page
-    app.config["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+    app.config["REDIS_URL"] = REDIS_URL
     page = editor.get(f"/w/{team.workspace.slug}/").get_data(as_text=True)
     assert "Background work is paused" not in page
 
