@@ -122,12 +122,12 @@ def duplicates(sink: Sink) -> int:
     return sum(n - 1 for n in sent.values() if n > 1)
 
 
-def run_load(url: str, count: int = 1000) -> None:
+def run_load(url: str, count: int = 1000, *options: str) -> None:
     sink = Sink().start()
     redis.Redis.from_url(REDIS_URL).flushdb()
     due = datetime.now(UTC) + timedelta(seconds=20)
     setup(url, sink, count, due)
-    workers = [start_worker(url, _TMP, REDIS_URL=REDIS_URL) for _ in range(2)]
+    workers = [start_worker(url, _TMP, *options, REDIS_URL=REDIS_URL) for _ in range(2)]
     try:
         time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
         wait_until_settled(url, count, 300)
@@ -136,7 +136,8 @@ def run_load(url: str, count: int = 1000) -> None:
             stop(worker)
     statuses, lateness = outcome(url)
     last = max(lateness) if lateness else float("nan")
-    print(f"load: {count} posts due in the same minute, 2 workers, webhook sink on loopback")
+    mode = "no-fork" if "--no-fork" in options else "forking"
+    print(f"load: {count} posts due in the same minute, 2 {mode} workers, webhook sink")
     print(f"  last published {last:.1f} s after the due time (target 60 s)")
     if lateness:
         q = statistics.quantiles(lateness, n=20)
@@ -180,6 +181,7 @@ def main() -> None:
     migrate.upgrade(url)
     print(f"database: {sa.make_url(url).get_backend_name()}")
     run_load(url)
+    run_load(url, 1000, "--no-fork")
     run_chaos(url)
 
 

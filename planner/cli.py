@@ -168,7 +168,13 @@ def demo_command() -> None:
 @click.command("worker")
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker_command(burst: bool) -> None:
+@click.option(
+    "--fork/--no-fork",
+    default=True,
+    show_default=True,
+    help="Run each job in a forked work horse (isolation) or in the worker itself (speed).",
+)
+def worker_command(burst: bool, fork: bool) -> None:
     """Run an RQ worker (with RQ's scheduler) on the publish, feeds and default queues.
 
     Waits for Redis if it does not answer yet, so `make run` works before Redis is up.
@@ -176,7 +182,7 @@ def worker_command(burst: bool) -> None:
     import time
 
     import redis
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from workers.queues import connect, queues
 
@@ -195,7 +201,9 @@ def worker_command(burst: bool) -> None:
             time.sleep(5)
     names = ", ".join(q.name for q in queues(connection))
     click.echo(f"worker: listening on {names} at {_hide_password(url)}")
-    worker = Worker(queues(connection), connection=connection)
+    # Either way a crash mid-job is safe: the sweeper's lease settles the post.
+    worker_class = Worker if fork else SimpleWorker
+    worker = worker_class(queues(connection), connection=connection)
     stop = threading.Event()
     if not burst:
         from workers.publish import sweep_forever

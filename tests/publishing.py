@@ -76,7 +76,7 @@ def wait_for(condition: Callable[[], bool], seconds: float = 30, what: str = "co
     raise AssertionError(f"timed out after {seconds} s waiting for {what}")
 
 
-def start_worker(database_url: str, tmp: Path, **settings: str) -> subprocess.Popen:
+def start_worker(database_url: str, tmp: Path, *options: str, **settings: str) -> subprocess.Popen:
     """A real `planner worker` process (its own process group, so SIGKILL takes its horse)."""
     env = {
         **os.environ,
@@ -92,7 +92,7 @@ def start_worker(database_url: str, tmp: Path, **settings: str) -> subprocess.Po
     }
     log = open(tmp / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
     return subprocess.Popen(
-        [PLANNER, "worker"],
+        [PLANNER, "worker", *options],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -58,6 +58,17 @@ def post_in(access: Access, post_id: int) -> Post:
     return post
 
 
+def channels_of(access: Access) -> list[Channel]:
+    """The workspace's channels, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Channel)
+            .where(Channel.workspace_id == access.workspace.id)
+            .order_by(Channel.name)
+        )
+    )
+
+
 def channel_in(access: Access, channel_id: int) -> Channel:
     channel = db.session.get(Channel, channel_id)
     if channel is None or channel.workspace_id != access.workspace.id:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
 from planner import calendar, planning
 from planner.db import db, utcnow
 from planner.localtime import local, week_start
-from planner.models import Channel, Status
-from planner.web.access import workspace_access
+from planner.models import Status
+from planner.web.access import channels_of, workspace_access
 from rules.model import Category
 
 bp = Blueprint("calendar", __name__, url_prefix="/w/<slug>")
@@ -31,9 +30,7 @@ def _date_arg(name: str, default: date) -> date:
 def _context(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     filters = calendar.Filters.from_args(request.args)
-    channels = db.session.scalars(
-        sa.select(Channel).where(Channel.workspace_id == access.workspace.id).order_by(Channel.name)
-    ).all()
+    channels = channels_of(access)
     today = local(utcnow(), access.workspace.timezone).date()
     return access, filters, channels, today
 

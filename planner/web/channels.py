@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -10,7 +9,7 @@ from planner import accounts
 from planner.db import db
 from planner.forms import ChannelForm
 from planner.models import Channel
-from planner.web.access import channel_in, workspace_access
+from planner.web.access import channel_in, channels_of, workspace_access
 from rules.model import TEXT_LIMITS
 
 bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
@@ -20,9 +19,7 @@ bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
 @login_required
 def index(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
-    channels = db.session.scalars(
-        sa.select(Channel).where(Channel.workspace_id == access.workspace.id).order_by(Channel.name)
-    ).all()
+    channels = channels_of(access)
     return render_template(
         "channels/index.html",
         access=access,

@@ -23,20 +23,17 @@ from planner.db import db, utcnow
 from planner.forms import ActionForm, CommentForm, MoveForm, PostForm, choices
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post
-from planner.web.access import Access, channel_in, post_in, safe_next, workspace_access
+from planner.web.access import (
+    Access,
+    channel_in,
+    channels_of,
+    post_in,
+    safe_next,
+    workspace_access,
+)
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
-
-
-def _channels(access: Access) -> list[Channel]:
-    return list(
-        db.session.scalars(
-            sa.select(Channel)
-            .where(Channel.workspace_id == access.workspace.id)
-            .order_by(Channel.name)
-        )
-    )
 
 
 def _composer(form: PostForm, access: Access, channels: list[Channel], **extra):  # type: ignore[no-untyped-def]
@@ -95,7 +92,7 @@ def _show_field_errors(form: PostForm | MoveForm, error: workflow.InvalidPost) -
 @login_required
 def new(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "create_post")
-    channels = _channels(access)
+    channels = channels_of(access)
     form = PostForm()
     form.channel_id.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
     if request.method == "GET":
@@ -183,7 +180,7 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
 def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "edit_post")
     post = post_in(access, post_id)
-    channels = _channels(access)
+    channels = channels_of(access)
     form = PostForm()
     form.channel_id.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
     conflict = None

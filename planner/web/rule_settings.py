@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import rules
 from planner import accounts, planning
 from planner.db import db
-from planner.models import Channel
-from planner.web.access import Access, workspace_access
+from planner.web.access import channels_of, workspace_access
 
 bp = Blueprint("rule_settings", __name__, url_prefix="/w/<slug>/rules")
-
-
-def _channels(access: Access) -> list[Channel]:
-    return list(
-        db.session.scalars(
-            sa.select(Channel)
-            .where(Channel.workspace_id == access.workspace.id)
-            .order_by(Channel.name)
-        )
-    )
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -30,7 +18,7 @@ def _channels(access: Access) -> list[Channel]:
 def edit(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "manage_rules")
     workspace = access.workspace
-    channels = _channels(access)
+    channels = channels_of(access)
     current = planning.counts_by_rule(planning.findings(db.session, workspace))
     stored = {"preset": workspace.rule_preset, **(workspace.rule_overrides or {})}
     settings, typed, error, proposed = stored, None, None, None
