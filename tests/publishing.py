@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -32,7 +33,7 @@ def channel(session, team, kind: str, url: str = "", secret: str | None = None) 
         team.workspace,
         None,
         network=network,
-        name=f"{kind} {len(team.workspace.channels)}",
+        name=f"{kind} {secrets.token_hex(3)}",
         publisher_kind=kind,
         target_url=url,
         secret=secret,

@@ -128,3 +128,35 @@ def test_the_worker_runs_queued_jobs_in_burst_mode(app, redis_db):
     assert result.exit_code == 0, result.output
     job.refresh()
     assert job.is_finished and job.return_value() == 4
+
+
+def test_the_review_workflow_from_the_command_line_obeys_the_same_rules(app, session, team):
+    from planner import workflow
+    from tests.conftest import future
+
+    content = workflow.PostContent(team.channels["x"], "From the shell", "educational", future())
+    post = workflow.create_post(session, team.user("editor"), team.workspace, content)
+    submitted = _run(app, "post", "submit", str(post.id), "--as", "editor@example.com")
+    assert submitted.exit_code == 0 and "is in review (version 2)" in submitted.output
+    by_viewer = _run(app, "post", "approve", str(post.id), "--as", "viewer@example.com")
+    assert by_viewer.exit_code == 1 and "needs the approver role" in by_viewer.output
+    by_author = _run(app, "post", "approve", str(post.id), "--as", "editor@example.com")
+    assert by_author.exit_code == 1
+    sent_back = _run(
+        app,
+        "post",
+        "request-changes",
+        str(post.id),
+        "--as",
+        "approver@example.com",
+        "--comment",
+        "Add a link",
+    )
+    assert sent_back.exit_code == 0 and "changes requested" in sent_back.output
+    _run(app, "post", "submit", str(post.id), "--as", "editor@example.com")
+    approved = _run(app, "post", "approve", str(post.id), "--as", "approver@example.com")
+    assert approved.exit_code == 0 and "is approved" in approved.output
+    listing = _run(app, "post", "list", "--workspace", team.workspace.slug, "--status", "approved")
+    assert f"{post.id}\tv" in listing.output and "From the shell" in listing.output
+    missing = _run(app, "post", "cancel", "999999", "--as", "editor@example.com")
+    assert missing.exit_code == 1 and "no post 999999" in missing.output

@@ -368,3 +368,17 @@ def test_an_approver_retries_a_failed_post_from_its_page(pub, session, team, sin
         f"post-{post.id}-v{post.approved_version}",
         f"post-{post.id}-v{post.approved_version}-g1",
     ]
+
+
+def test_test_connection_checks_a_mastodon_token_without_posting(pub, session, team, sink):
+    good = channel(session, team, "mastodon", sink.url, secret="good-token")
+    bad = channel(session, team, "mastodon", sink.url, secret="expired-token")
+    admin = signed_in(pub, "admin@example.com")
+    ok = admin.post(f"/w/{team.workspace.slug}/channels/{good.id}/test", follow_redirects=True)
+    assert "signed in to" in ok.get_data(as_text=True) and "@planner" in ok.get_data(as_text=True)
+    failed = admin.post(
+        f"/w/{team.workspace.slug}/channels/{bad.id}/test", follow_redirects=True
+    ).get_data(as_text=True)
+    assert "connection test failed" in failed and "access token is invalid" in failed
+    assert sink.received == [] and sink.created == 0
+    assert "expired-token" not in failed

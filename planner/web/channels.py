@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from planner import accounts
@@ -77,3 +77,25 @@ def new(slug: str):  # type: ignore[no-untyped-def]
 def edit(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "manage_channels")
     return _save(slug, channel_in(access, channel_id))
+
+
+@bp.route("/<int:channel_id>/test", methods=["POST"])
+@login_required
+def test(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
+    """The channel's "Test connection": checks the publisher's settings, publishes nothing."""
+    from workers.publishers import PublishError, test_connection
+
+    access = workspace_access(slug, "manage_channels")
+    channel = channel_in(access, channel_id)
+    try:
+        confirmed = test_connection(
+            channel.publisher_kind,
+            channel.publisher_settings,
+            channel.publisher_secret,
+            str(current_app.config["PLANNER_OUTBOX"]),
+        )
+    except PublishError as error:
+        flash(f"{channel.name}: the connection test failed: {error}", "error")
+    else:
+        flash(f"{channel.name}: {confirmed}.", "success")
+    return redirect(url_for("channels.edit", slug=slug, channel_id=channel.id)), 303

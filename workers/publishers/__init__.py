@@ -71,3 +71,32 @@ def for_channel(
 
         return MastodonPublisher(settings.get("url", ""), secret)
     raise PermanentPublishError(f"unknown publisher '{kind}'; edit the channel")
+
+
+def test_connection(
+    kind: str, settings: dict[str, Any], secret: str | None, outbox_dir: str
+) -> str:
+    """Check a channel's publisher without publishing; returns what was confirmed, or raises
+    PublishError saying what is wrong."""
+    if kind == "mastodon":
+        from workers.publishers.mastodon import MastodonPublisher
+
+        account = MastodonPublisher(settings.get("url", ""), secret).verify_credentials()
+        return f"signed in to {settings.get('url')} as @{account}"
+    if kind == "outbox":
+        import os
+        import tempfile
+
+        try:
+            os.makedirs(outbox_dir, exist_ok=True)
+            with tempfile.TemporaryFile(dir=outbox_dir):
+                pass
+        except OSError as error:
+            raise PermanentPublishError(f"cannot write to {outbox_dir}: {error}") from error
+        return f"the outbox folder {outbox_dir} is writable"
+    if kind == "webhook":
+        if not settings.get("url"):
+            raise PermanentPublishError("the channel has no webhook URL")
+        # Anything sent to a webhook may be taken for a post: nothing is sent.
+        return "webhooks cannot be tested without posting; the URL is set"
+    raise PermanentPublishError(f"unknown publisher '{kind}'")
