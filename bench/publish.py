@@ -136,7 +136,7 @@ def run_load(url: str, count: int = 1000, *options: str) -> None:
             stop(worker)
     statuses, lateness = outcome(url)
     last = max(lateness) if lateness else float("nan")
-    mode = "no-fork" if "--no-fork" in options else "forking"
+    mode = "forking" if "--fork" in options else "in-process (the default)"
     print(f"load: {count} posts due in the same minute, 2 {mode} workers, webhook sink")
     print(f"  last published {last:.1f} s after the due time (target 60 s)")
     if lateness:
@@ -181,7 +181,7 @@ def main() -> None:
     migrate.upgrade(url)
     print(f"database: {sa.make_url(url).get_backend_name()}")
     run_load(url)
-    run_load(url, 1000, "--no-fork")
+    run_load(url, 1000, "--fork")
     run_chaos(url)
 
 

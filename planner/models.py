@@ -293,3 +293,22 @@ class FeedFragment(Base):
 # The feed's freshness check asks for the latest change to a workspace's posts on every
 # request; this makes it one index lookup instead of a scan of the workspace's posts.
 sa.Index("ix_posts_workspace_updated", Post.workspace_id, Post.updated_at)
+
+
+class ApiToken(Base):
+    """A personal API token: acts as its owner, with their current role, in one workspace."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(sa.String(120))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship()

@@ -71,6 +71,12 @@ ROUTES = (
     Route("POST", "/w/{slug}/members", "admin", data={"email": "not-an-email"}),
     Route("POST", "/w/{slug}/members/{member}/role", "admin", data={"role": "editor"}),
     Route("POST", "/w/{slug}/members/{member}/remove", "admin", data={}),
+    Route("GET", "/w/{slug}/api-tokens", "viewer"),
+    Route("POST", "/w/{slug}/api-tokens", "viewer", data={"label": ""}),
+    Route("POST", "/w/{slug}/api-tokens/999999/revoke", "viewer", data={}),
+    Route("GET", "/w/{slug}/bulk/", "viewer"),
+    Route("GET", "/w/{slug}/bulk/export.csv", "viewer"),
+    Route("POST", "/w/{slug}/bulk/import", "editor", data={"csv": ""}),
 )
 
 

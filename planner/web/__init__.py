@@ -21,7 +21,7 @@ def wants_json() -> bool:
 
 def error_response(status: int, title: str, detail: str = ""):  # type: ignore[no-untyped-def]
     if wants_json():
-        return jsonify(error={"code": status, "message": detail or title}), status
+        return jsonify(error={"code": status, "message": detail or title, "fields": {}}), status
     return render_template("error.html", status=status, title=title, detail=detail), status
 
 
@@ -37,10 +37,13 @@ TITLES = {
 
 
 def init_app(app: Flask) -> None:
+    from planner import csrf
     from planner.web import (
+        api,
         approvals,
         auth,
         balance,
+        bulk,
         calendar,
         channels,
         feeds,
@@ -54,6 +57,12 @@ def init_app(app: Flask) -> None:
     blueprints = (auth, workspaces, calendar, posts, approvals, channels, settings, feeds)
     for module in (*blueprints, publishing, balance, rule_settings):
         app.register_blueprint(module.bp)
+    # Bearer tokens, never cookies, authenticate the API: there is no ambient credential
+    # for another site to ride on, so CSRF tokens have nothing to protect there.
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(api.settings_bp)
+    app.register_blueprint(bulk.bp)
 
     app.jinja_env.globals["word_diff"] = review.word_diff
 

@@ -1,0 +1,382 @@
+"""CSV export and import of a workspace's plan.
+
+The columns are the ones `planner check` reads (`scheduled_at,channel,network,category,text`);
+an export adds `id,status,version`, which an import ignores, so an export re-imports cleanly
+into another workspace that has channels of the same names. Rows are read with the same code
+as `planner check`; an import checks every row before it writes anything and writes all rows in
+one transaction, through the workflow, or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+import rules
+from planner import cli_rules, permissions, planning, workflow
+from planner.db import make_engine
+from planner.localtime import NonexistentLocalTime, local, local_day_bounds, to_utc
+from planner.models import Channel, Post, Role, User, Workspace
+
+COLUMNS = cli_rules.COLUMNS
+EXPORT_COLUMNS = (*COLUMNS, "id", "status", "version")
+PROGRESS_EVERY = 100
+_PROBLEM = re.compile(r"row (\d+), column (\w+): (.*)", re.S)
+
+
+def export_csv(
+    session: Session, workspace: Workspace, first: date | None = None, last: date | None = None
+) -> str:
+    """The posts scheduled on the local days first..last (both included; None: open) as CSV,
+    times in ISO 8601 with the workspace's offset."""
+    query = (
+        sa.select(Post, Channel)
+        .join(Channel, Channel.id == Post.channel_id)
+        .where(Post.workspace_id == workspace.id)
+        .order_by(Post.scheduled_at, Post.id)
+    )
+    if first is not None:
+        query = query.where(
+            Post.scheduled_at >= local_day_bounds(first, first, workspace.timezone)[0]
+        )
+    if last is not None:
+        after = last + timedelta(days=1)
+        query = query.where(
+            Post.scheduled_at < local_day_bounds(after, after, workspace.timezone)[0]
+        )
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for post, channel in session.execute(query):
+        writer.writerow(
+            [
+                local(post.scheduled_at, workspace.timezone).isoformat(),
+                channel.name,
+                channel.network,
+                post.category,
+                post.text,
+                post.id,
+                str(post.status),
+                post.version,
+            ]
+        )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # 1 is the first row after the header; 0 the header itself
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "header" if self.row == 0 else f"row {self.row}"
+        return f"{where}, column {self.column}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    row: int
+    channel: Channel
+    text: str
+    category: str
+    scheduled_at: datetime
+    suggestion: rules.Suggestion | None  # set when the category column was empty
+
+
+@dataclass
+class Preview:
+    """What an import would do: the rows, every problem, and the findings it would add."""
+
+    rows: list[ImportRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    added: list[rules.Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    @property
+    def rows_with_errors(self) -> list[int]:
+        return sorted({e.row for e in self.errors})
+
+
+def _problem(error: cli_rules.UnusableInput) -> RowError:
+    match = _PROBLEM.search(error.message)
+    if match is None:
+        return RowError(0, "file", error.message)
+    return RowError(int(match.group(1)), match.group(2), match.group(3))
+
+
+def read_import(
+    session: Session, workspace: Workspace, text: str, now: datetime | None = None
+) -> Preview:
+    """Check every row of a plan CSV against the workspace (channels, text limits, times in
+    the future) and compute the balance findings the rows would add to the plan."""
+    preview = Preview()
+    zone = ZoneInfo(workspace.timezone)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as error:
+        preview.errors.append(RowError(0, "file", f"not valid CSV ({error})"))
+        return preview
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        preview.errors.append(
+            RowError(0, ", ".join(missing), f"missing; expected {','.join(COLUMNS)}")
+        )
+        return preview
+    reader.fieldnames = header
+    channels = {
+        c.name.casefold(): c
+        for c in session.scalars(sa.select(Channel).where(Channel.workspace_id == workspace.id))
+    }
+    number = 0
+    try:
+        for number, raw in enumerate(reader, start=1):
+            row = _check_row(raw, number, workspace, zone, channels, now)
+            if isinstance(row, ImportRow):
+                preview.rows.append(row)
+            else:
+                preview.errors.extend(row)
+    except csv.Error as error:
+        preview.errors.append(RowError(number + 1, "file", f"not valid CSV ({error})"))
+    if not preview.rows and not preview.errors:
+        preview.errors.append(RowError(0, "file", "no rows after the header"))
+    if preview.rows:
+        preview.added = added_findings(session, workspace, preview.rows)
+    return preview
+
+
+def _check_row(
+    raw: dict[str, str | None],
+    number: int,
+    workspace: Workspace,
+    zone: ZoneInfo,
+    channels: dict[str, Channel],
+    now: datetime | None,
+) -> ImportRow | list[RowError]:
+    # The same reading as `planner check`: times, empty columns, categories.
+    try:
+        item, guess = cli_rules._read_row(raw, number, "", zone)
+    except cli_rules.UnusableInput as error:
+        return [_problem(error)]
+    errors: list[RowError] = []
+    scheduled_at = item.scheduled_at
+    raw_time = (raw.get("scheduled_at") or "").strip()
+    if datetime.fromisoformat(raw_time).tzinfo is None:
+        try:
+            scheduled_at = to_utc(scheduled_at.date(), scheduled_at.time(), workspace.timezone)
+        except NonexistentLocalTime as error:
+            errors.append(RowError(number, "scheduled_at", str(error)))
+    channel = channels.get(item.channel.casefold())
+    if channel is None:
+        names = ", ".join(sorted(c.name for c in channels.values())) or "none yet"
+        errors.append(
+            RowError(
+                number,
+                "channel",
+                f"{item.channel!r} is not a channel of this workspace (channels: {names})",
+            )
+        )
+    elif channel.network != item.network:
+        errors.append(
+            RowError(
+                number,
+                "network",
+                f"{item.network!r} does not match channel {channel.name}, which is on "
+                f"{channel.network}",
+            )
+        )
+    if channel is not None and not errors:
+        category = item.category.value if item.category else ""
+        for column, message in workflow.content_errors(
+            channel, item.text, category, scheduled_at, new=True, now=now
+        ).items():
+            errors.append(RowError(number, column, message))
+    if errors or channel is None:
+        return errors
+    return ImportRow(
+        number,
+        channel,
+        item.text,
+        item.category.value if item.category else "",
+        scheduled_at,
+        guess.suggestion if guess else None,
+    )
+
+
+def _key(finding: rules.Finding) -> tuple[object, ...]:
+    return (finding.rule, finding.severity, finding.channel, finding.window_start, finding.message)
+
+
+def added_findings(
+    session: Session, workspace: Workspace, rows: list[ImportRow]
+) -> list[rules.Finding]:
+    """Findings the plan would have with the rows that it does not have now."""
+    items = planning.plan_items(session, workspace)
+    config = planning.rule_config(workspace)
+    before = {_key(f) for f in rules.check(items, config)}
+    new = [
+        rules.PlanItem(
+            f"row {row.row}",
+            row.channel.name,
+            row.channel.network,
+            row.scheduled_at,
+            rules.Category(row.category),
+            row.text,
+        )
+        for row in rows
+    ]
+    return [f for f in rules.check([*items, *new], config) if _key(f) not in before]
+
+
+class ImportRefused(workflow.WorkflowError):
+    """The import as a whole cannot be made; nothing was written."""
+
+
+def _import_engine(session: Session) -> tuple[sa.Engine, bool]:
+    """An engine whose connections can hold the import's outer transaction.
+
+    pysqlite opens transactions lazily and so ends a SAVEPOINT's transaction on RELEASE;
+    SQLAlchemy's documented fix (take BEGIN over from the driver) goes on an engine of the
+    import's own, leaving the app's pool as it is.
+    """
+    engine = session.get_bind()
+    assert isinstance(engine, sa.Engine)
+    if engine.dialect.name != "sqlite":
+        return engine, False
+    own = make_engine(engine.url.render_as_string(hide_password=False))
+
+    @event.listens_for(own, "connect")
+    def _driver_autocommit(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(own, "begin")
+    def _begin(connection) -> None:  # type: ignore[no-untyped-def]
+        connection.exec_driver_sql("BEGIN")
+
+    return own, True
+
+
+def apply_import(
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    rows: list[ImportRow],
+    submit: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[int]:
+    """Create the rows as drafts (submitted for review when `submit`, which needs the approver
+    role) through the workflow, all in one transaction: every row or none. Returns the ids.
+    `progress(done, total)` hears every PROGRESS_EVERY rows."""
+    role = permissions.role_of(session, actor, workspace)
+    permissions.require(role, "create_post")
+    if submit and (role is None or role < Role.approver):
+        raise permissions.PermissionDenied("submit for review on import", Role.approver, role)
+    if not rows:
+        raise ImportRefused("There is nothing to import.")
+    engine, own_engine = _import_engine(session)
+    ids: list[int] = []
+    try:
+        with engine.connect() as connection:
+            outer = connection.begin()
+            # Each workflow call commits: here a commit releases a savepoint, and only the
+            # outer transaction's commit below makes the import visible, all at once.
+            with Session(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            ) as inner:
+                who = inner.get(User, actor.id)
+                where = inner.get(Workspace, workspace.id)
+                assert who is not None and where is not None
+                try:
+                    for row in rows:
+                        channel = inner.get(Channel, row.channel.id)
+                        assert channel is not None
+                        content = workflow.PostContent(
+                            channel, row.text, row.category, row.scheduled_at
+                        )
+                        post = workflow.create_post(inner, who, where, content)
+                        if submit:
+                            workflow.submit(inner, who, post, post.version)
+                        ids.append(post.id)
+                        if progress is not None and len(ids) % PROGRESS_EVERY == 0:
+                            progress(len(ids), len(rows))
+                except BaseException:
+                    outer.rollback()
+                    raise
+            outer.commit()
+    finally:
+        if own_engine:
+            engine.dispose()
+    session.expire_all()
+    last = session.get(Post, ids[-1])
+    if last is not None:
+        # The hooks ran inside the transaction; once more now that the rows are visible.
+        for hook in workflow.after_change:
+            hook(last)
+    return ids
+
+
+# --- Large files, as a background job ----------------------------------------------------------
+
+
+@contextmanager
+def _app() -> Iterator[Flask]:
+    """A fresh app context for the job (its own `g` and database session)."""
+    if has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:
+        from planner import create_app
+
+        app = create_app()
+    with app.app_context():
+        yield app
+
+
+def import_job(workspace_id: int, user_id: int, text: str, submit: bool) -> dict[str, object]:
+    """The RQ job behind a large import: checks the file again (time has passed since the
+    preview) and imports it, all or nothing, reporting progress in the job's meta."""
+    from rq import get_current_job
+
+    from planner.db import db
+
+    job = get_current_job()
+
+    def report(done: int, total: int, **extra: object) -> None:
+        if job is not None:
+            job.meta.update(done=done, total=total, **extra)
+            job.save_meta()
+
+    with _app():
+        session = db.session
+        workspace = session.get(Workspace, workspace_id)
+        user = session.get(User, user_id)
+        if workspace is None or user is None:
+            report(0, 0, error="The workspace or the importing member no longer exists.")
+            return {"imported": 0}
+        preview = read_import(session, workspace, text)
+        if preview.errors:
+            listed = "; ".join(str(e) for e in preview.errors[:5])
+            report(0, len(preview.rows), error=f"Nothing was imported: {listed}")
+            return {"imported": 0}
+        report(0, len(preview.rows))
+        try:
+            ids = apply_import(session, user, workspace, preview.rows, submit, report)
+        except (workflow.WorkflowError, permissions.PermissionDenied) as error:
+            report(0, len(preview.rows), error=f"Nothing was imported: {error}")
+            return {"imported": 0}
+        report(len(ids), len(ids), finished=True)
+        return {"imported": len(ids)}
