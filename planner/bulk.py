@@ -12,20 +12,19 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 import rules
 from planner import cli_rules, permissions, planning, workflow
 from planner.db import make_engine
+from planner.jobs import job_context
 from planner.localtime import NonexistentLocalTime, local, local_day_bounds, to_utc
 from planner.models import Channel, Post, Role, User, Workspace
 
@@ -333,19 +332,6 @@ def apply_import(
 # --- Large files, as a background job ----------------------------------------------------------
 
 
-@contextmanager
-def _app() -> Iterator[Flask]:
-    """A fresh app context for the job (its own `g` and database session)."""
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    else:
-        from planner import create_app
-
-        app = create_app()
-    with app.app_context():
-        yield app
-
-
 def import_job(workspace_id: int, user_id: int, text: str, submit: bool) -> dict[str, object]:
     """The RQ job behind a large import: checks the file again (time has passed since the
     preview) and imports it, all or nothing, reporting progress in the job's meta."""
@@ -360,7 +346,7 @@ def import_job(workspace_id: int, user_id: int, text: str, submit: bool) -> dict
             job.meta.update(done=done, total=total, **extra)
             job.save_meta()
 
-    with _app():
+    with job_context():
         session = db.session
         workspace = session.get(Workspace, workspace_id)
         user = session.get(User, user_id)

@@ -8,6 +8,8 @@ back.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,20 @@ from planner.db import utcnow
 from planner.models import Post, Status, Workspace
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def job_context() -> Iterator[Flask]:
+    """A fresh app context for one job (its own `g` and database session); the worker's app
+    when there is one, else an app built from the environment."""
+    if has_app_context():
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    else:
+        from planner import create_app
+
+        app = create_app()
+    with app.app_context():
+        yield app
 
 
 def post_changed(post: Post) -> None:

@@ -82,23 +82,19 @@ class Counts:
 
 
 def counts(session: Session, workspace: Workspace, user: User, can_approve: bool) -> Counts:
-    """What the header tells a person: posts they could approve, their posts sent back."""
-    awaiting = 0
-    if can_approve:
-        query = sa.select(sa.func.count()).where(
-            Post.workspace_id == workspace.id, Post.status == Status.in_review
+    """What the header tells a person: posts they could approve, their posts sent back.
+    One query: the header is on every page."""
+    mine = Post.author_id == user.id
+    reviewable = Post.status == Status.in_review
+    if not workspace.allow_self_approval:
+        reviewable = reviewable & sa.or_(Post.author_id.is_(None), ~mine)
+    awaiting, sent_back = session.execute(
+        sa.select(
+            sa.func.count().filter(reviewable),
+            sa.func.count().filter(mine & (Post.status == Status.changes_requested)),
+        ).where(
+            Post.workspace_id == workspace.id,
+            Post.status.in_([Status.in_review, Status.changes_requested]),
         )
-        if not workspace.allow_self_approval:
-            query = query.where(sa.or_(Post.author_id.is_(None), Post.author_id != user.id))
-        awaiting = session.scalar(query) or 0
-    sent_back = (
-        session.scalar(
-            sa.select(sa.func.count()).where(
-                Post.workspace_id == workspace.id,
-                Post.status == Status.changes_requested,
-                Post.author_id == user.id,
-            )
-        )
-        or 0
-    )
-    return Counts(awaiting, sent_back)
+    ).one()
+    return Counts(awaiting if can_approve else 0, sent_back)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -23,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from planner import workflow
 from planner.db import db, utcnow
+from planner.jobs import job_context
 from planner.models import Post, Status, Workspace, publish_key
 from workers.publishers import (
     OutcomeUnknownError,
@@ -41,19 +40,6 @@ def job_id(post: Post) -> str:
     """publish-<id>-v<approved version>, and -t<attempts> for the attempts after the first."""
     base = f"publish-{post.id}-v{post.approved_version}"
     return base if post.attempts == 0 else f"{base}-t{post.attempts}"
-
-
-@contextmanager
-def _app() -> Iterator[Flask]:
-    """A fresh app context for one job or sweep (its own `g` and database session)."""
-    if has_app_context():
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-    else:
-        from planner import create_app
-
-        app = create_app()
-    with app.app_context():
-        yield app
 
 
 def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) -> Job | None:
@@ -119,7 +105,7 @@ def backoff(attempt: int, base: float, retry_after: float | None) -> float:
 
 def publish_post(post_id: int, approved_version: int) -> str:
     """Publish the approved version of a post once; returns what happened, for the logs."""
-    with _app() as app:
+    with job_context() as app:
         outcome = _publish(app, post_id, approved_version)
     log.info("job=publish post=%s version=%s outcome=%s", post_id, approved_version, outcome)
     return outcome
@@ -214,7 +200,7 @@ def _transient(
 def sweep() -> dict[str, int]:
     """Enqueue approved posts that are due but have no job (Redis restarted or flushed), and
     settle posts stuck in `publishing` past the lease without ever posting blindly twice."""
-    with _app() as app:
+    with job_context() as app:
         return _sweep(app)
 
 

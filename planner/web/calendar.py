@@ -15,6 +15,8 @@ from planner.web.access import channels_of, workspace_access
 from rules.model import Category
 
 bp = Blueprint("calendar", __name__, url_prefix="/w/<slug>")
+# The week lists this many findings; the Balance page has them all.
+FINDINGS_SHOWN = 40
 
 
 def _date_arg(name: str, default: date) -> date:
@@ -44,8 +46,12 @@ def week(slug: str):  # type: ignore[no-untyped-def]
     days = calendar.week(db.session, access.workspace, day, filters)
     next_monday = monday + timedelta(days=7)
     tz = access.workspace.timezone
-    week_findings = planning.between_days(
-        planning.findings(db.session, access.workspace), monday, next_monday, tz
+    # Errors first: a busy week can have hundreds of findings and the list shows the first.
+    week_findings = sorted(
+        planning.between_days(
+            planning.findings(db.session, access.workspace), monday, next_monday, tz
+        ),
+        key=lambda f: -f.severity.rank,
     )
     highlighted = _highlighted(week_findings)
     return render_template(
@@ -64,7 +70,11 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         statuses=list(Status),
         hours=range(24),
         findings=week_findings,
-        evidence=planning.by_post(week_findings),
+        evidence={
+            post_id: ", ".join(sorted({f.rule for f in found}))
+            for post_id, found in planning.by_post(week_findings).items()
+        },
+        findings_shown=FINDINGS_SHOWN,
         highlighted=highlighted,
         balances=planning.balance(
             planning.week_rows(db.session, access.workspace, monday, next_monday)
