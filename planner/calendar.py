@@ -73,6 +73,21 @@ class CalendarPost:
     def hhmm(self) -> str:
         return f"{self.local_at.hour:02d}:{self.local_at.minute:02d}"
 
+    @property
+    def st(self) -> StatusText:
+        """The status as plain strings: enum properties cost a lot over a thousand cards."""
+        return STATUS_TEXT[self.status]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusText:
+    value: str
+    label: str
+    icon: str
+
+
+STATUS_TEXT = {s: StatusText(s.value, s.label, s.icon) for s in Status}
+
 
 def first_words(text: str, limit: int = 70) -> str:
     """The start of the text, cut at a word boundary, with an ellipsis when cut."""
