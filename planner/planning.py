@@ -111,6 +111,20 @@ def findings(session: Session, workspace: Workspace) -> list[rules.Finding]:
     return result
 
 
+def matching(
+    all_findings: Iterable[rules.Finding], rule: str = "", channel: str = "", severity: str = ""
+) -> list[rules.Finding]:
+    """The findings of one rule, channel ("(workspace)" for workspace-wide ones) and
+    severity; an empty filter matches everything."""
+    return [
+        f
+        for f in all_findings
+        if (not rule or f.rule == rule)
+        and (not channel or (f.channel or "(workspace)") == channel)
+        and (not severity or f.severity.value == severity)
+    ]
+
+
 def overlapping(
     all_findings: Iterable[rules.Finding], start: datetime, end: datetime
 ) -> list[rules.Finding]:

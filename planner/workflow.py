@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -515,17 +515,27 @@ def add_comment(session: Session, actor: User, post: Post, body: str) -> Comment
     return comment
 
 
-def duplicate(session: Session, actor: User, post: Post, scheduled_at: datetime) -> Post:
-    """A new draft with the same channel, text and category at another time."""
+def next_free_week(post: Post) -> datetime:
+    """The post's time one week later, or as many weeks as it takes to be in the future."""
+    target = post.scheduled_at + timedelta(days=7)
+    while target <= utcnow():
+        target += timedelta(days=7)
+    return target
+
+
+def duplicate(
+    session: Session, actor: User, post: Post, scheduled_at: datetime | None = None
+) -> Post:
+    """A new draft with the same channel, text and category at another time (by default
+    the same time a week later, or the first such week still ahead)."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
-    copy = create_post(
+    return create_post(
         session,
         actor,
         workspace,
-        PostContent(post.channel, post.text, post.category, scheduled_at),
+        PostContent(post.channel, post.text, post.category, scheduled_at or next_free_week(post)),
     )
-    return copy
 
 
 def retry(session: Session, actor: User, post: Post, expected_version: int) -> Post:

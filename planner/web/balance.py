@@ -20,13 +20,7 @@ def index(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     everything = planning.findings(db.session, access.workspace)
     rule, channel, severity = (request.args.get(k, "") for k in ("rule", "channel", "severity"))
-    shown = [
-        f
-        for f in everything
-        if (not rule or f.rule == rule)
-        and (not channel or (f.channel or "(workspace)") == channel)
-        and (not severity or f.severity.value == severity)
-    ]
+    shown = planning.matching(everything, rule, channel, severity)
     tz = access.workspace.timezone
     return render_template(
         "balance/index.html",

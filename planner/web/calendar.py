@@ -68,7 +68,6 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         iso=monday.isocalendar(),
         categories=list(Category),
         statuses=list(Status),
-        hours=range(24),
         findings=week_findings,
         evidence={
             post_id: ", ".join(sorted({f.rule for f in found}))

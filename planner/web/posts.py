@@ -362,12 +362,8 @@ def _finding_json(finding: rules.Finding) -> dict[str, object]:
 def duplicate(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "duplicate")
     post = post_in(access, post_id)
-    # The copy keeps the local time of day, one week later (or a week from now if that passed).
-    target = post.scheduled_at + timedelta(days=7)
-    while target <= utcnow():
-        target += timedelta(days=7)
     try:
-        copy = workflow.duplicate(db.session, current_user, post, target)
+        copy = workflow.duplicate(db.session, current_user, post)
     except workflow.WorkflowError as error:
         flash(str(error), "error")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
