@@ -37,7 +37,7 @@ test-sqlite: install
 
 # Runs the whole suite again on PostgreSQL when it answers at 127.0.0.1:5432.
 test-postgres: install
-	@if $(BIN)/python -m tests.postgres_database "$(PG_URL)"; then \
+	@if $(BIN)/python -m tests.support.postgres_database "$(PG_URL)"; then \
 	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q; \
 	else \
 	  echo "PostgreSQL does not answer at 127.0.0.1:5432: suite ran on SQLite only"; \
@@ -46,6 +46,7 @@ test-postgres: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from planner.localtime import is_valid_timezone
 from planner.models import (
     NETWORKS,
-    PUBLISHER_KINDS,
     AuditEvent,
     Channel,
     Membership,
@@ -21,6 +20,7 @@ from planner.models import (
     User,
     Workspace,
 )
+from planner.publishers import PUBLISHERS
 
 
 class AccountError(ValueError):
@@ -203,7 +203,7 @@ def save_channel(
     """Create a channel (channel=None) or update one. An empty secret keeps the stored one."""
     if network not in NETWORKS:
         raise AccountError(f"Unknown network '{network}'; choose one of {', '.join(NETWORKS)}.")
-    if publisher_kind not in PUBLISHER_KINDS:
+    if publisher_kind not in PUBLISHERS:
         raise AccountError(f"Unknown publisher '{publisher_kind}'.")
     name = name.strip()
     if not name:

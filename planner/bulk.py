@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,16 +21,15 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 import rules
-from planner import cli_rules, permissions, planning, workflow
+from planner import permissions, planning, workflow
 from planner.db import make_engine
-from planner.jobs import job_context
 from planner.localtime import NonexistentLocalTime, local, local_day_bounds, to_utc
 from planner.models import Channel, Post, Role, User, Workspace
+from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row
+from rules.plan_csv import Problem as RowError
 
-COLUMNS = cli_rules.COLUMNS
 EXPORT_COLUMNS = (*COLUMNS, "id", "status", "version")
 PROGRESS_EVERY = 100
-_PROBLEM = re.compile(r"row (\d+), column (\w+): (.*)", re.S)
 
 
 def export_csv(
@@ -74,17 +72,6 @@ def export_csv(
 
 
 @dataclass(frozen=True)
-class RowError:
-    row: int  # 1 is the first row after the header; 0 the header itself
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = "header" if self.row == 0 else f"row {self.row}"
-        return f"{where}, column {self.column}: {self.message}"
-
-
-@dataclass(frozen=True)
 class ImportRow:
     row: int
     channel: Channel
@@ -111,13 +98,6 @@ class Preview:
         return sorted({e.row for e in self.errors})
 
 
-def _problem(error: cli_rules.UnusableInput) -> RowError:
-    match = _PROBLEM.search(error.message)
-    if match is None:
-        return RowError(0, "file", error.message)
-    return RowError(int(match.group(1)), match.group(2), match.group(3))
-
-
 def read_import(
     session: Session, workspace: Workspace, text: str, now: datetime | None = None
 ) -> Preview:
@@ -125,19 +105,12 @@ def read_import(
     the future) and compute the balance findings the rows would add to the plan."""
     preview = Preview()
     zone = ZoneInfo(workspace.timezone)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(csv_lines(text))
     try:
-        header = [h.strip() for h in reader.fieldnames or []]
-    except csv.Error as error:
-        preview.errors.append(RowError(0, "file", f"not valid CSV ({error})"))
+        header_of(reader)
+    except PlanCsvError as error:
+        preview.errors.extend(error.problems)
         return preview
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        preview.errors.append(
-            RowError(0, ", ".join(missing), f"missing; expected {','.join(COLUMNS)}")
-        )
-        return preview
-    reader.fieldnames = header
     channels = {
         c.name.casefold(): c
         for c in session.scalars(sa.select(Channel).where(Channel.workspace_id == workspace.id))
@@ -169,9 +142,9 @@ def _check_row(
 ) -> ImportRow | list[RowError]:
     # The same reading as `planner check`: times, empty columns, categories.
     try:
-        item, guess = cli_rules._read_row(raw, number, "", zone)
-    except cli_rules.UnusableInput as error:
-        return [_problem(error)]
+        item, guess = read_row(raw, number, zone)
+    except PlanCsvError as error:
+        return list(error.problems)
     errors: list[RowError] = []
     scheduled_at = item.scheduled_at
     raw_time = (raw.get("scheduled_at") or "").strip()
@@ -327,42 +300,3 @@ def apply_import(
         for hook in workflow.after_change:
             hook(last)
     return ids
-
-
-# --- Large files, as a background job ----------------------------------------------------------
-
-
-def import_job(workspace_id: int, user_id: int, text: str, submit: bool) -> dict[str, object]:
-    """The RQ job behind a large import: checks the file again (time has passed since the
-    preview) and imports it, all or nothing, reporting progress in the job's meta."""
-    from rq import get_current_job
-
-    from planner.db import db
-
-    job = get_current_job()
-
-    def report(done: int, total: int, **extra: object) -> None:
-        if job is not None:
-            job.meta.update(done=done, total=total, **extra)
-            job.save_meta()
-
-    with job_context():
-        session = db.session
-        workspace = session.get(Workspace, workspace_id)
-        user = session.get(User, user_id)
-        if workspace is None or user is None:
-            report(0, 0, error="The workspace or the importing member no longer exists.")
-            return {"imported": 0}
-        preview = read_import(session, workspace, text)
-        if preview.errors:
-            listed = "; ".join(str(e) for e in preview.errors[:5])
-            report(0, len(preview.rows), error=f"Nothing was imported: {listed}")
-            return {"imported": 0}
-        report(0, len(preview.rows))
-        try:
-            ids = apply_import(session, user, workspace, preview.rows, submit, report)
-        except (workflow.WorkflowError, permissions.PermissionDenied) as error:
-            report(0, len(preview.rows), error=f"Nothing was imported: {error}")
-            return {"imported": 0}
-        report(len(ids), len(ids), finished=True)
-        return {"imported": len(ids)}

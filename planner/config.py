@@ -27,6 +27,11 @@ def _secret_key(folder: Path) -> str:
     return key
 
 
+# Imports above this many rows run as a job, with a progress page, so no request times out.
+IMPORT_JOB_ROWS = 500
+# A feed shows at most this many events (see planner/feeds/ical.py for why).
+FEED_MAX_EVENTS = 2000
+
 PUBLISHING_DEFAULTS = {
     "PUBLISH_MAX_ATTEMPTS": 5,
     "PUBLISH_GRACE_SECONDS": 3600,
@@ -48,6 +53,8 @@ def from_environment() -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "FEED_MAX_EVENTS": int(os.environ.get("FEED_MAX_EVENTS", FEED_MAX_EVENTS)),
+        "PLANNER_IMPORT_JOB_ROWS": int(os.environ.get("PLANNER_IMPORT_JOB_ROWS", IMPORT_JOB_ROWS)),
     }
     # Publishing: how many attempts, how late a post may still go out after no worker ran,
     # how long a claim may last before the sweeper steps in, and how often it looks.

@@ -59,3 +59,27 @@ def local_day_bounds(first: date, last_exclusive: date, tz_name: str) -> tuple[d
     start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(last_exclusive, time(0), tzinfo=tz).astimezone(UTC)
     return start, end
+
+
+def parse_instant(value: object, tz_name: str) -> datetime:
+    """An ISO 8601 date and time as a UTC instant; without an offset it is a wall-clock time
+    in the workspace timezone. Raises ValueError (NonexistentLocalTime for a DST gap)."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected an ISO 8601 date and time such as 2031-03-03T09:30")
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not an ISO 8601 date and time") from error
+    if not 1 < parsed.year < 9999:
+        raise ValueError(f"{value!r} is too far from today to plan a post")
+    if parsed.tzinfo is None:
+        return to_utc(parsed.date(), parsed.time(), tz_name)
+    return parsed.astimezone(UTC)
+
+
+def parse_day(value: str, name: str) -> date:
+    """A YYYY-MM-DD date; ValueError naming the parameter otherwise."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from error

@@ -67,7 +67,6 @@ NETWORKS = (
     "webhook",
     "outbox",
 )
-PUBLISHER_KINDS = ("outbox", "webhook", "mastodon")
 # Werkzeug's default (scrypt). The test suite lowers the cost; nothing else should.
 PASSWORD_HASH_METHOD = "scrypt"
 

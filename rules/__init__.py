@@ -10,13 +10,10 @@ Pure Python: no Flask, no SQLAlchemy, no I/O, no clock. The caller decides which
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from typing import Any
-
 from rules import cadence, content, mix  # noqa: F401  (registers the rules)
 from rules.change import ChangeReport, check_change
-from rules.classify import Suggestion, classify
+from rules.classifier import Suggestion, classify
+from rules.config import RuleConfig, make_config
 from rules.engine import check, clear_caches
 from rules.model import (
     CATEGORY_DEFINITIONS,
@@ -32,7 +29,6 @@ from rules.model import (
     NetworkCaps,
     PlanItem,
     PostId,
-    RuleConfig,
     RuleFamily,
     Severity,
     format_measure,
@@ -75,50 +71,3 @@ __all__ = [
     "make_config",
     "network_caps",
 ]
-
-
-def make_config(
-    preset: str = "balanced",
-    timezone: str = "UTC",
-    *,
-    thresholds: Mapping[str, Mapping[str, Any]] | None = None,
-    disabled: Iterable[str] = (),
-    channel_caps: Mapping[str, NetworkCaps | Mapping[str, Any]] | None = None,
-    range_start: datetime | date | None = None,
-    range_end: datetime | date | None = None,
-) -> RuleConfig:
-    """A RuleConfig from settings as a workspace stores them (strings and numbers are fine:
-    "1/4", "4h", {"min_gap": "2h"}). Raises ConfigError with a message for the settings page.
-
-    `channel_caps` values may be NetworkCaps or partial mappings with the network's name
-    under "network", e.g. {"news-x": {"network": "x", "warning_above": 15}}.
-    """
-    caps: dict[str, NetworkCaps] = {}
-    for channel, value in (channel_caps or {}).items():
-        caps[channel] = value if isinstance(value, NetworkCaps) else _caps(channel, value)
-    return RuleConfig(
-        preset=preset,
-        timezone=timezone,
-        thresholds=dict(thresholds or {}),
-        disabled=frozenset(disabled),
-        channel_caps=caps,
-        range_start=range_start,
-        range_end=range_end,
-    )
-
-
-def _caps(channel: str, value: Mapping[str, Any]) -> NetworkCaps:
-    from rules.registry import to_duration
-
-    unknown = set(value) - {"network", "warning_above", "error_above", "min_gap"}
-    if unknown:
-        raise ConfigError(f"channel_caps[{channel!r}]: unknown keys {sorted(unknown)}")
-    base = network_caps(str(value.get("network", "")))
-    try:
-        return NetworkCaps(
-            warning_above=int(value.get("warning_above", base.warning_above)),
-            error_above=int(value.get("error_above", base.error_above)),
-            min_gap=to_duration(value.get("min_gap", base.min_gap)),
-        )
-    except (TypeError, ValueError) as error:
-        raise ConfigError(f"channel_caps[{channel!r}]: {error}") from error

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, time, timedelta
 from operator import attrgetter
 from typing import Any
 
+from rules.config import RuleConfig
 from rules.engine import check, explicit, explicit_ts, finding_order, inside, run
-from rules.model import DEFAULT_NETWORK_CAPS, NETWORK_CAPS, Finding, PlanItem, PostId, RuleConfig
+from rules.model import DEFAULT_NETWORK_CAPS, NETWORK_CAPS, Finding, PlanItem, PostId
 from rules.plan import MICROSECOND, Plan, to_ts
 
 _AT = attrgetter("scheduled_at")

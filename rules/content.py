@@ -11,7 +11,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-from rules.classify import classify, offer_candidates, offers_in
+from rules.classifier import classify, offer_candidates, offers_in
 from rules.model import TEXT_LIMITS, Category, Finding, RuleFamily, Severity, format_duration
 from rules.plan import MICROSECOND, Plan
 from rules.registry import rule

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from rules.classify import classify
-from rules.model import Finding, PlanItem, RuleConfig
+from rules.classifier import classify
+from rules.config import RuleConfig
+from rules.model import Finding, PlanItem
 from rules.plan import EPOCH, MICROSECOND, Plan, id_key, to_ts
 from rules.registry import CATALOGUE
 

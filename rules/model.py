@@ -7,12 +7,10 @@ CLI and the rules share. Nothing reads a clock, a file or a database.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from fractions import Fraction
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class ConfigError(ValueError):
@@ -293,68 +291,3 @@ TEXT_LIMITS: dict[str, int] = {
     "linkedin": 3_000,
     "facebook": 63_206,
 }
-
-
-@dataclass(frozen=True)
-class RuleConfig:
-    """The rule settings of one workspace.
-
-    - `preset`: one of `rules.presets.PRESETS` ("balanced" by default).
-    - `timezone`: IANA name; local days, ISO weeks and quiet hours are read in it.
-    - `thresholds`: per-rule overrides on top of the preset, e.g.
-      `{"promotion-pressure": {"warning_above": "1/4"}}`; values are coerced to the type of
-      the rule's default (see `rules.registry.coerce_threshold`).
-    - `disabled`: rule ids that do not run.
-    - `channel_caps`: per-channel `NetworkCaps` replacing the network's defaults.
-    - `range_start` / `range_end`: what is checked. An aware datetime is an instant (the end
-      is exclusive); a date is a local day (the end date is included). By default the range
-      runs from the plan's first post to its last. Posts outside the range are not checked.
-
-    Raises ConfigError for an unknown timezone, preset, rule id or threshold.
-    """
-
-    preset: str = "balanced"
-    timezone: str = "UTC"
-    thresholds: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    disabled: frozenset[str] = frozenset()
-    channel_caps: Mapping[str, NetworkCaps] = field(default_factory=dict)
-    range_start: datetime | date | None = None
-    range_end: datetime | date | None = None
-
-    def __post_init__(self) -> None:
-        try:
-            zone = ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError, TypeError) as error:
-            raise ConfigError(f"unknown timezone {self.timezone!r}") from error
-        object.__setattr__(self, "_zone", zone)
-        disabled: Iterable[str] = self.disabled
-        object.__setattr__(self, "disabled", frozenset(disabled))
-        for bound in (self.range_start, self.range_end):
-            if isinstance(bound, datetime) and bound.utcoffset() is None:
-                raise ConfigError("range_start and range_end must be aware datetimes or dates")
-        for channel, caps in self.channel_caps.items():
-            if not isinstance(caps, NetworkCaps):
-                raise ConfigError(f"channel_caps[{channel!r}] must be a NetworkCaps")
-        # Late import: the registry imports this module.
-        from rules.registry import resolve_thresholds
-
-        object.__setattr__(self, "_resolved", resolve_thresholds(self))
-
-    @property
-    def zone(self) -> ZoneInfo:
-        """The workspace timezone."""
-        zone: ZoneInfo = object.__getattribute__(self, "_zone")
-        return zone
-
-    def thresholds_for(self, rule_id: str) -> Mapping[str, Any]:
-        """The effective thresholds of one rule: its defaults, the preset, then overrides."""
-        resolved: Mapping[str, Mapping[str, Any]] = object.__getattribute__(self, "_resolved")
-        return resolved[rule_id]
-
-    def caps_for(self, channel: str, network: str) -> NetworkCaps:
-        """The caps of one channel: its override if any, else its network's defaults."""
-        return self.channel_caps.get(channel) or network_caps(network)
-
-    def is_enabled(self, rule_id: str) -> bool:
-        """False when the rule is in `disabled`."""
-        return rule_id not in self.disabled

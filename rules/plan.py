@@ -23,6 +23,7 @@ from itertools import groupby
 from operator import attrgetter, sub
 from typing import TypeVar, cast
 
+from rules.config import RuleConfig
 from rules.model import (
     CATEGORY_FAMILY,
     Category,
@@ -31,7 +32,6 @@ from rules.model import (
     Measure,
     PlanItem,
     PostId,
-    RuleConfig,
     Severity,
 )
 

@@ -14,13 +14,13 @@ from datetime import time, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rules.model import ConfigError, RuleConfig, RuleFamily, Severity
+from rules.model import RuleFamily, Severity
 
 if TYPE_CHECKING:
     from rules.model import Finding
-    from rules.plan import Plan
 
-RuleCheck = Callable[["Plan", Mapping[str, Any]], Iterable["Finding"]]
+# The plan is typed as Any here: rules.plan sits above the registry in the import order.
+RuleCheck = Callable[[Any, Mapping[str, Any]], Iterable["Finding"]]
 Coercer = Callable[[Any], Any]
 F = TypeVar("F", bound=RuleCheck)
 
@@ -76,42 +76,6 @@ def catalogue() -> tuple[Rule, ...]:
     """Every rule, grouped by family (mix, cadence, content) in registration order."""
     order = list(RuleFamily)
     return tuple(sorted(CATALOGUE.values(), key=lambda r: order.index(r.family)))
-
-
-def resolve_thresholds(config: RuleConfig) -> dict[str, dict[str, Any]]:
-    """Each rule's effective thresholds: its defaults, then the preset, then the overrides.
-
-    Raises ConfigError for an unknown preset, rule id or threshold name, or a bad value.
-    """
-    from rules.presets import PRESETS
-
-    preset = PRESETS.get(config.preset)
-    if preset is None:
-        raise ConfigError(f"unknown preset {config.preset!r}; one of {', '.join(PRESETS)}")
-    for rule_id in (*config.thresholds, *config.disabled):
-        if rule_id not in CATALOGUE:
-            raise ConfigError(f"unknown rule {rule_id!r}")
-    resolved: dict[str, dict[str, Any]] = {}
-    for registered in CATALOGUE.values():
-        limits = dict(registered.defaults)
-        for layer in (preset.thresholds, config.thresholds):
-            for name, value in layer.get(registered.id, {}).items():
-                limits[name] = _coerce(registered, name, value)
-        resolved[registered.id] = limits
-    return resolved
-
-
-def _coerce(registered: Rule, name: str, value: Any) -> Any:
-    if name not in registered.defaults:
-        known = ", ".join(registered.defaults)
-        raise ConfigError(f"rule {registered.id!r} has no threshold {name!r} (it has {known})")
-    coercer = registered.coercers.get(name)
-    try:
-        if coercer is not None:
-            return coercer(value)
-        return coerce_threshold(value, like=registered.defaults[name])
-    except (TypeError, ValueError, ZeroDivisionError) as error:
-        raise ConfigError(f"{registered.id}.{name}: {error}") from error
 
 
 def coerce_threshold(value: Any, *, like: Any) -> Any:

@@ -4,7 +4,7 @@
 
 Reads a CSV with columns id,brand,network,category,text; measures the model with 5-fold
 cross-validation grouped by brand (no brand is in both the training and the measured fold);
-trains on every post; writes rules/classifier_weights.py and prints the figures.
+trains on every post; writes rules/classifier/weights.json and prints the figures.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import csv
 import sys
 from pathlib import Path
 
+from rules.classifier.training import Example, cross_validate, train, weights_json
 from rules.model import Category
-from rules.training import Example, cross_validate, train, weights_source
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT / "tests" / "data" / "posts-labelled.csv"
-WEIGHTS = ROOT / "rules" / "classifier_weights.py"
+WEIGHTS = ROOT / "rules" / "classifier" / "weights.json"
 
 
 def load(path: Path) -> list[Example]:
@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     print(f"cross-validation (5 folds, grouped by brand): {quality.report()}")
     model = train(examples)
     trained_on = f"{len(examples)} posts of {path.name}"
-    WEIGHTS.write_text(weights_source(model, trained_on=trained_on, quality=quality))
+    WEIGHTS.write_text(weights_json(model, trained_on=trained_on, quality=quality))
     print(f"wrote {WEIGHTS.relative_to(ROOT)}: {len(model.weights)} features")
     return 0
 

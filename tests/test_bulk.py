@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
 from planner import accounts, bulk, workflow
+from planner.cli import main
 from planner.localtime import local
 from planner.models import Post, Status
 from tests.conftest import future, signed_in
@@ -162,6 +163,7 @@ def test_the_import_and_export_commands(app, session, team, tmp_path):
     plan.write_text(HEADER + f"{when(3)},X,x,,Thanks to everyone who came to our meetup!\n")
     runner = FlaskCliRunner(app)
     result = runner.invoke(
+        main,
         args=[
             "import",
             str(plan),
@@ -169,7 +171,7 @@ def test_the_import_and_export_commands(app, session, team, tmp_path):
             team.workspace.slug,
             "--as",
             "editor@example.com",
-        ]
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "no category; using the suggestion community" in result.output
@@ -177,11 +179,12 @@ def test_the_import_and_export_commands(app, session, team, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text(HEADER + "soon,X,x,brand,Hi\n")
     result = runner.invoke(
-        args=["import", str(bad), "--workspace", team.workspace.slug, "--as", "editor@example.com"]
+        main,
+        args=["import", str(bad), "--workspace", team.workspace.slug, "--as", "editor@example.com"],
     )
     assert result.exit_code == 2
     assert "row 1, column scheduled_at" in result.output
-    result = runner.invoke(args=["export", "--workspace", team.workspace.slug])
+    result = runner.invoke(main, args=["export", "--workspace", team.workspace.slug])
     assert result.exit_code == 0
     assert result.output.startswith(",".join(bulk.EXPORT_COLUMNS))
     assert "Thanks to everyone" in result.output

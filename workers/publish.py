@@ -9,92 +9,27 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import redis
 import sqlalchemy as sa
-from flask import Flask, current_app, has_app_context
-from rq import Queue
-from rq.exceptions import NoSuchJobError
-from rq.job import Job, JobStatus
+from flask import Flask
 from sqlalchemy.orm import joinedload
 
-from planner import workflow
+from planner import queue, workflow
 from planner.db import db, utcnow
-from planner.jobs import job_context
 from planner.models import Post, Status, Workspace, publish_key
-from workers.publishers import (
+from planner.publishers import (
     OutcomeUnknownError,
     PermanentPublishError,
     PublishRequest,
     TransientPublishError,
     for_channel,
 )
+from workers import job_context
 
 log = logging.getLogger(__name__)
-LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
 OUTCOME_UNKNOWN = "outcome unknown: the worker stopped while publishing; check the channel"
-
-
-def job_id(post: Post) -> str:
-    """publish-<id>-v<approved version>, and -t<attempts> for the attempts after the first."""
-    base = f"publish-{post.id}-v{post.approved_version}"
-    return base if post.attempts == 0 else f"{base}-t{post.attempts}"
-
-
-def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) -> Job | None:
-    """Make sure an approved post has a live job for its current attempt; a no-op when it
-    has one. Posts in any other state, or of a paused workspace, get none."""
-    if (
-        post.status != Status.approved
-        or post.approved_version is None
-        or post.workspace.publishing_paused
-    ):
-        return None
-    identifier = job_id(post)
-    try:
-        existing = Job.fetch(identifier, connection=connection)
-    except NoSuchJobError:
-        existing = None
-    if existing is not None:
-        if existing.get_status(refresh=False) in LIVE and not _abandoned(existing):
-            return existing
-        # A finished run (paused, superseded) or a dead one must not block a new one.
-        existing.delete()
-    queue = Queue("publish", connection=connection)
-    when = at or post.scheduled_at
-    arguments = (post.id, post.approved_version)
-    options = {
-        "job_id": identifier,
-        "description": f"publish post {post.id}",
-        "result_ttl": 86400,
-        "failure_ttl": 7 * 86400,
-    }
-    if when <= utcnow():
-        return queue.enqueue(publish_post, *arguments, **options)
-    return queue.enqueue_at(when, publish_post, *arguments, **options)
-
-
-def _abandoned(job: Job) -> bool:
-    """A job whose worker died before it claimed the post: started, or taken off its queue,
-    longer ago than the lease while the post is still unclaimed (claiming comes first, so a
-    living job claims within moments). RQ itself notices dead workers only after minutes."""
-    status = job.get_status(refresh=False)
-    since = job.started_at if status == JobStatus.STARTED else job.enqueued_at
-    if since is None or status not in (JobStatus.STARTED, JobStatus.QUEUED):
-        return False
-    queue_key = Queue(job.origin, connection=job.connection).key
-    if status == JobStatus.QUEUED and job.connection.lpos(queue_key, job.id) is not None:
-        return False  # still waiting its turn in the queue
-    lease = float(current_app.config["PUBLISH_LEASE_SECONDS"]) if has_app_context() else 300.0
-    since = since if since.tzinfo else since.replace(tzinfo=UTC)
-    return utcnow() - since > timedelta(seconds=lease)
-
-
-def sync_post(connection: redis.Redis, post: Post) -> None:
-    """The jobs hook: an approved post gets its job; others' jobs are superseded (they find
-    another state or version when they run, and do nothing)."""
-    ensure_job(connection, post)
 
 
 def backoff(attempt: int, base: float, retry_after: float | None) -> float:
@@ -151,12 +86,7 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         key=publish_key(post.id, approved_version, post.key_generation),
     )
     try:
-        publisher = for_channel(
-            channel.publisher_kind,
-            channel.publisher_settings,
-            channel.publisher_secret,
-            str(app.config["PLANNER_OUTBOX"]),
-        )
+        publisher = for_channel(channel, str(app.config["PLANNER_OUTBOX"]))
         result = publisher.publish(request)
     except TransientPublishError as error:
         return _transient(app, session, post, approved_version, error)
@@ -191,9 +121,7 @@ def _transient(
         f"attempt {attempts} failed: {error}; retrying in {int(delay)} s",
     )
     session.refresh(post)
-    from workers.queues import connect
-
-    ensure_job(connect(str(app.config["REDIS_URL"])), post, at=utcnow() + timedelta(seconds=delay))
+    queue.ensure_job(queue.redis_for(app), post, at=utcnow() + timedelta(seconds=delay))
     return "retry"
 
 
@@ -205,10 +133,8 @@ def sweep() -> dict[str, int]:
 
 
 def _sweep(app: Flask) -> dict[str, int]:
-    from workers.queues import connect
-
     session = db.session
-    connection = connect(str(app.config["REDIS_URL"]))
+    connection = queue.redis_for(app)
     now = utcnow()
     horizon = now + timedelta(seconds=2 * float(app.config["SWEEP_INTERVAL_SECONDS"]))
     counts = {"enqueued": 0, "resent": 0, "unknown": 0}
@@ -223,21 +149,15 @@ def _sweep(app: Flask) -> dict[str, int]:
         .order_by(Post.scheduled_at)
     ).all()
     for post in due:
-        before = _live(connection, post)
-        ensure_job(connection, post)
+        before = queue.has_live_job(connection, post)
+        queue.ensure_job(connection, post)
         counts["enqueued"] += 0 if before else 1
     lease = timedelta(seconds=float(app.config["PUBLISH_LEASE_SECONDS"]))
     stuck = session.scalars(
         sa.select(Post).where(Post.status == Status.publishing, Post.claimed_at < now - lease)
     ).all()
     for post in stuck:
-        channel = post.channel
-        publisher = for_channel(
-            channel.publisher_kind,
-            channel.publisher_settings,
-            channel.publisher_secret,
-            str(app.config["PLANNER_OUTBOX"]),
-        )
+        publisher = for_channel(post.channel, str(app.config["PLANNER_OUTBOX"]))
         version = post.approved_version or 0
         if publisher.deduplicates:
             # The same key again: the target answers with the post it may already have made.
@@ -248,7 +168,7 @@ def _sweep(app: Flask) -> dict[str, int]:
                 "the worker stopped while publishing; re-sending with the same idempotency key",
             ):
                 session.refresh(post)
-                ensure_job(connection, post)
+                queue.ensure_job(connection, post)
                 counts["resent"] += 1
         elif workflow.mark_failed(
             session, post.id, version, OUTCOME_UNKNOWN + " before retrying", outcome_unknown=True
@@ -259,14 +179,6 @@ def _sweep(app: Flask) -> dict[str, int]:
     return counts
 
 
-def _live(connection: redis.Redis, post: Post) -> bool:
-    try:
-        job = Job.fetch(job_id(post), connection=connection)
-    except NoSuchJobError:
-        return False
-    return job.get_status() in LIVE and not _abandoned(job)
-
-
 def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> None:
     """Run by `planner worker` in a thread: one sweep job per tick across all workers and
     hosts (a Redis key per tick, set only if absent, elects who enqueues it).
@@ -275,22 +187,13 @@ def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> No
     that used the database could hold a lock at the moment RQ forks a horse, and the horse
     would wait on that lock for ever.
     """
-    from workers.queues import connect
-
     interval = interval or float(app.config["SWEEP_INTERVAL_SECONDS"])
-    connection = connect(str(app.config["REDIS_URL"]))
-    queue = Queue("default", connection=connection)
+    connection = queue.redis_for(app)
     while not stop.is_set():  # type: ignore[attr-defined]
         tick = int(time.time() // interval)
         try:
             if connection.set(f"planner:sweep:{tick}", "1", nx=True, ex=int(interval * 2) + 1):
-                queue.enqueue(
-                    sweep,
-                    job_id=f"sweep-{tick}",
-                    result_ttl=int(interval * 5),
-                    ttl=int(interval * 2) + 1,
-                    description="sweep",
-                )
+                queue.enqueue_sweep(connection, tick, interval)
         except redis.RedisError as error:
             log.warning("job=sweep outcome=redis_unavailable error=%s", error)
         stop.wait(max(0.2, (tick + 1) * interval - time.time()))  # type: ignore[attr-defined]

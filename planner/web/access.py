@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, render_template
 from flask_login import current_user
 
 from planner import permissions, review
 from planner.db import db
-from planner.models import Channel, Post, Role, Workspace
+from planner.models import Channel, Post, Role, User, Workspace
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,10 @@ class Access:
     def counts(self) -> review.Counts:
         """The header's "3 await your approval" and "2 of yours need changes"."""
         return review.counts(db.session, self.workspace, current_user, self.can("approve"))
+
+    def render(self, template: str, **context: object) -> str:
+        """A page of this workspace: the template gets `access` and `workspace` too."""
+        return render_template(template, access=self, workspace=self.workspace, **context)
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -67,6 +72,15 @@ def channels_of(access: Access) -> list[Channel]:
             .order_by(Channel.name)
         )
     )
+
+
+def owner_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of the people who own tokens, by user id (one query)."""
+    wanted = {i for i in user_ids if i is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def channel_in(access: Access, channel_id: int) -> Channel:

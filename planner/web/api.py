@@ -1,420 +1,320 @@
-"""The JSON API under /api/v1 (bearer tokens only) and the API tokens settings page.
+"""The JSON API under /api/v1 on flask-smorest: bearer tokens only, schemas in api_schemas.py.
 
 The API never looks at the session cookie: a browser's cookie would otherwise let another
 site's form act through an endpoint that CSRF protection does not cover. Every error is
-`{"error": {"code", "message", "fields"}}` with its HTTP status.
+`{"error": {"code", "message", "fields"}}` with its HTTP status (planner/web/__init__.py).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+import flask_smorest
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
+from flask import Flask, g, request, url_for
 from werkzeug.exceptions import HTTPException
-from wtforms import StringField
-from wtforms.validators import DataRequired, Length
 
 import rules
-from planner import api, permissions, planning, workflow
+from planner import permissions, planning, tokens, workflow
 from planner.db import db
-from planner.localtime import local_day_bounds
-from planner.models import ApiToken, Channel, Post, Status, User
-from planner.openapi import OPENAPI
-from planner.web.access import workspace_access
-from rules.model import Category
+from planner.localtime import local_day_bounds, parse_instant
+from planner.models import Channel, Post, Status
+from planner.web import api_schemas as schemas
+from planner.web.errors import TITLES, error_response, http_error, messages_to_fields
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-settings_bp = Blueprint("api_tokens", __name__, url_prefix="/w/<slug>/api-tokens")
-
-MAX_LIMIT = 200
-DEFAULT_LIMIT = 50
-# Ids are 32-bit integers on PostgreSQL; a larger number names nothing.
-MAX_ID = 2**31 - 1
+bp = flask_smorest.Blueprint(
+    "api", __name__, url_prefix="/api/v1", description="A workspace's content calendar."
+)
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str, fields: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.fields = status, message, fields or {}
+class Api(flask_smorest.Api):
+    """flask-smorest, with its errors in our envelope and its HTTP error handler (which it
+    registers app-wide) answering HTML pages outside the API."""
+
+    ERROR_SCHEMA = schemas.Error
+
+    def handle_http_exception(self, error: HTTPException):  # type: ignore[no-untyped-def,override]
+        data = getattr(error, "data", None)
+        if not data:
+            return http_error(error)
+        # Our own aborts name fields directly; webargs nests its messages by location.
+        fields = dict(data.get("errors") or messages_to_fields(data.get("messages") or {}))
+        message = data.get("message")
+        if message is None and fields:
+            message = "Please correct: " + "; ".join(f"{k}: {v}" for k, v in fields.items())
+        status = error.code or 500
+        return error_response(
+            status,
+            TITLES.get(status, error.name),
+            message,
+            fields=fields,
+            headers=data.get("headers"),
+        )
 
 
-def _error(status: int, message: str, fields: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return jsonify(error={"code": status, "message": message, "fields": fields or {}}), status
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "Planner API")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.1.0")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api/v1")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": (
+                    "A workspace's content calendar. Authenticate with a personal API token "
+                    "(Authorization: Bearer <token>), made on the workspace's API tokens page; "
+                    "it acts with its owner's current role in that one workspace."
+                )
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    )
+    api = Api(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    api.register_blueprint(bp)
 
 
-@bp.errorhandler(ApiError)
-def _api_error(error: ApiError):  # type: ignore[no-untyped-def]
-    response = _error(error.status, error.message, error.fields)
-    if error.status == 401:
-        response[0].headers["WWW-Authenticate"] = 'Bearer realm="planner"'
-    return response
-
-
-@bp.errorhandler(HTTPException)
-def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
-    return _error(error.code or 500, str(error.description or error.name))
-
-
-@bp.errorhandler(workflow.InvalidPost)
-def _invalid(error: workflow.InvalidPost):  # type: ignore[no-untyped-def]
-    return _error(422, str(error), error.errors)
-
-
-@bp.errorhandler(workflow.StaleVersion)
-def _stale(error: workflow.StaleVersion):  # type: ignore[no-untyped-def]
-    return _error(409, str(error), {"version": f"the post is at version {error.current}"})
-
-
-@bp.errorhandler(workflow.TransitionNotAllowed)
-def _not_allowed(error: workflow.TransitionNotAllowed):  # type: ignore[no-untyped-def]
-    return _error(409, str(error))
-
-
-@bp.errorhandler(workflow.PermissionDenied)
-def _denied(error: workflow.PermissionDenied):  # type: ignore[no-untyped-def]
-    return _error(403, str(error))
+def _abort(status: int, message: str, **fields: str) -> None:
+    flask_smorest.abort(status, message=message, errors=fields)
 
 
 @bp.before_request
 def _authenticate() -> None:
-    if request.endpoint == "api.openapi":
-        return
     if any("\x00" in value for value in request.args.values()):
-        raise ApiError(400, "The query contains a NUL character.")
+        _abort(400, "The query contains a NUL character.")
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="planner"'}
     if scheme.lower() != "bearer" or not secret.strip():
-        raise ApiError(401, "Send a personal API token as 'Authorization: Bearer <token>'.")
-    caller = api.authenticate(db.session, secret.strip())
+        flask_smorest.abort(
+            401,
+            message="Send a personal API token as 'Authorization: Bearer <token>'.",
+            headers=challenge,
+        )
+    caller = tokens.authenticate(db.session, secret.strip())
     if caller is None:
-        raise ApiError(401, "That token is unknown, revoked, or its owner left the workspace.")
+        flask_smorest.abort(
+            401,
+            message="That token is unknown, revoked, or its owner left the workspace.",
+            headers=challenge,
+        )
     g.api_caller = caller
+    if request.method in ("POST", "PATCH", "PUT") and not isinstance(
+        request.get_json(silent=True), dict
+    ):
+        _abort(400, "Send a JSON object (Content-Type: application/json).")
 
 
-def _caller(action: str = "view") -> api.Caller:
-    caller: api.Caller = g.api_caller
+def _caller(action: str = "view") -> tokens.Caller:
+    caller: tokens.Caller = g.api_caller
     permissions.require(caller.role, action)
     return caller
 
 
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "Send a JSON object (Content-Type: application/json).")
-    return body
-
-
-def _version(body: dict[str, Any]) -> int:
-    value = body.get("version")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(422, "version is required.", {"version": "the version you last read"})
-    return value
-
-
-def _post(caller: api.Caller, post_id: int) -> Post:
-    post = db.session.get(Post, post_id) if post_id <= MAX_ID else None
+def _post(caller: tokens.Caller, post_id: int) -> Post:
+    post = db.session.get(Post, post_id) if 0 < post_id <= schemas.MAX_ID else None
     # Another workspace's post answers like a missing one: ids leak nothing.
     if post is None or post.workspace_id != caller.workspace.id:
-        raise ApiError(404, "There is no post with that id in this workspace.")
+        _abort(404, "There is no post with that id in this workspace.")
+    assert post is not None
     return post
 
 
-def _channel(caller: api.Caller, value: object) -> Channel:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ApiError(422, "channel_id is required.", {"channel_id": "a channel id"})
-    channel = db.session.get(Channel, value) if 0 < value <= MAX_ID else None
+def _channel(caller: tokens.Caller, channel_id: int) -> Channel:
+    channel = db.session.get(Channel, channel_id)
     if channel is None or channel.workspace_id != caller.workspace.id:
-        raise ApiError(422, "Pick a channel of this workspace.", {"channel_id": "unknown"})
+        _abort(422, "Pick a channel of this workspace.", channel_id="unknown")
+    assert channel is not None
     return channel
 
 
-def _instant(caller: api.Caller, value: object) -> Any:
+def _instant(caller: tokens.Caller, value: str) -> datetime:
     try:
-        return api.parse_instant(value, caller.workspace.timezone)
+        return parse_instant(value, caller.workspace.timezone)
     except (ValueError, OverflowError) as error:  # NonexistentLocalTime included
-        raise ApiError(422, str(error), {"scheduled_at": str(error)}) from error
+        _abort(422, str(error), scheduled_at=str(error))
+        raise
 
 
-def _text(body: dict[str, Any], name: str, default: str | None = None) -> str:
-    value = body.get(name, default)
-    if not isinstance(value, str):
-        raise ApiError(422, f"{name} must be a string.", {name: "a string"})
-    if "\x00" in value:
-        raise ApiError(422, f"{name} contains a NUL character.", {name: "no NUL characters"})
-    return value
-
-
-def _post_response(post: Post, caller: api.Caller, status: int = 200):  # type: ignore[no-untyped-def]
-    return jsonify(api.post_json(post, caller.workspace)), status
-
-
-@bp.get("/openapi.json")
-def openapi():  # type: ignore[no-untyped-def]
-    return jsonify(OPENAPI)
-
-
-def _day_range(caller: api.Caller) -> tuple[Any, Any]:
-    """The from/to query (local days, `to` included) as UTC bounds; either may be None."""
+def _bounds(caller: tokens.Caller, args: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """The from/to days (local, `to` included) as UTC bounds; either may be None."""
     tz = caller.workspace.timezone
     start = end = None
+    first: date | None = args.get("start")
+    last: date | None = args.get("end")
     try:
-        if request.args.get("from"):
-            day = api.parse_day(request.args["from"], "from")
-            start = local_day_bounds(day, day, tz)[0]
-        if request.args.get("to"):
-            day = api.parse_day(request.args["to"], "to")
-            end = local_day_bounds(day + timedelta(days=1), day, tz)[0]
-    except (ValueError, OverflowError) as error:
-        name = "from" if "from:" in str(error) else "to"
-        raise ApiError(422, str(error), {name: "a date, YYYY-MM-DD"}) from error
+        if first is not None:
+            start = local_day_bounds(first, first, tz)[0]
+        if last is not None:
+            end = local_day_bounds(last + timedelta(days=1), last, tz)[0]
+    except (ValueError, OverflowError):
+        _abort(422, "That date is out of range.", **{"from" if end is None else "to": "a date"})
     if start is not None and end is not None and end <= start:
-        raise ApiError(422, "to is before from.", {"to": "on or after from"})
+        _abort(422, "to is before from.", to="on or after from")
     return start, end
 
 
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as error:
-        raise ApiError(422, f"{name} must be a whole number.", {name: "a number"}) from error
-    if not low <= value <= high:
-        raise ApiError(422, f"{name} must be from {low} to {high}.", {name: f"{low}..{high}"})
-    return value
-
-
 @bp.get("/posts")
-def list_posts():  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.PostQuery, location="query")
+@bp.response(200, schemas.PostPage)
+def list_posts(args: dict[str, Any]) -> dict[str, Any]:
+    """List posts in time order"""
     caller = _caller()
-    start, end = _day_range(caller)
+    start, end = _bounds(caller, args)
     query = sa.select(Post).where(Post.workspace_id == caller.workspace.id)
     if start is not None:
         query = query.where(Post.scheduled_at >= start)
     if end is not None:
         query = query.where(Post.scheduled_at < end)
-    if request.args.get("channel"):
-        channel = request.args["channel"]
-        if channel.isdigit():
+    if args.get("channel"):
+        channel = args["channel"]
+        if channel.isdigit() and len(channel) < 11:
             query = query.where(Post.channel_id == int(channel))
         else:
             ids = sa.select(Channel.id).where(
                 Channel.workspace_id == caller.workspace.id, Channel.name == channel
             )
             query = query.where(Post.channel_id.in_(ids))
-    if request.args.get("category"):
-        if request.args["category"] not in {c.value for c in Category}:
-            raise ApiError(422, "Unknown category.", {"category": "one of the seven categories"})
-        query = query.where(Post.category == request.args["category"])
-    if request.args.get("status"):
-        if request.args["status"] not in {s.value for s in Status}:
-            raise ApiError(422, "Unknown status.", {"status": "one of the post states"})
-        query = query.where(Post.status == Status(request.args["status"]))
-    limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = _int_arg("offset", 0, 0, 10**9)
+    if args.get("category"):
+        query = query.where(Post.category == args["category"])
+    if args.get("status"):
+        query = query.where(Post.status == Status(args["status"]))
+    limit, offset = args["limit"], args["offset"]
     posts = list(
         db.session.scalars(
             query.order_by(Post.scheduled_at, Post.id).offset(offset).limit(limit + 1)
         )
     )
     more = len(posts) > limit
-    args = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
-    next_url = (
-        url_for("api.list_posts", **args, limit=limit, offset=offset + limit) if more else None
-    )
-    return jsonify(posts=[api.post_json(p, caller.workspace) for p in posts[:limit]], next=next_url)
+    kept = {k: v for k, v in request.args.items() if k not in ("limit", "offset")}
+    next_url = url_for("api.list_posts", **kept, limit=limit, offset=offset + limit)
+    return {"posts": posts[:limit], "next": next_url if more else None}
 
 
 @bp.post("/posts")
-def create_post():  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.PostIn)
+@bp.response(201, schemas.Post)
+def create_post(body: dict[str, Any]) -> Post:
+    """Create a draft"""
     caller = _caller("create_post")
-    body = _body()
-    channel = _channel(caller, body.get("channel_id"))
-    text = _text(body, "text")
+    channel = _channel(caller, body["channel_id"])
     category = body.get("category")
     suggested = None
-    if category in (None, ""):
-        suggested = rules.classify(text)
+    if not category:
+        suggested = rules.classify(body["text"])
         category = suggested.category.value
-    if not isinstance(category, str):
-        raise ApiError(422, "category must be a string.", {"category": "a category"})
-    scheduled_at = _instant(caller, body.get("scheduled_at"))
-    content = workflow.PostContent(channel, text, category, scheduled_at)
+    scheduled_at = _instant(caller, body["scheduled_at"])
+    content = workflow.PostContent(channel, body["text"], category, scheduled_at)
     post = workflow.create_post(db.session, caller.user, caller.workspace, content)
-    answer = api.post_json(post, caller.workspace)
     if suggested is not None:
-        answer["suggested_category"] = {
+        # Answered beside the post, once: the editor sees what was chosen for them.
+        post.suggested_category = {  # type: ignore[attr-defined]
             "category": suggested.category.value,
             "confidence": round(suggested.confidence, 2),
             "signals": list(suggested.signals),
         }
-    return jsonify(answer), 201
+    return post
 
 
 @bp.get("/posts/<int:post_id>")
-def get_post(post_id: int):  # type: ignore[no-untyped-def]
-    caller = _caller()
-    return _post_response(_post(caller, post_id), caller)
+@bp.response(200, schemas.Post)
+def get_post(post_id: int) -> Post:
+    """One post"""
+    return _post(_caller(), post_id)
 
 
 @bp.patch("/posts/<int:post_id>")
-def update_post(post_id: int):  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.PostPatch)
+@bp.response(200, schemas.Post)
+def update_post(body: dict[str, Any], post_id: int) -> Post:
+    """Edit a post (send the version you read)"""
     caller = _caller("edit_post")
     post = _post(caller, post_id)
-    body = _body()
-    version = _version(body)
     channel = _channel(caller, body["channel_id"]) if "channel_id" in body else post.channel
-    text = _text(body, "text", post.text)
-    category = _text(body, "category", post.category)
     scheduled_at = (
         _instant(caller, body["scheduled_at"]) if "scheduled_at" in body else post.scheduled_at
     )
-    content = workflow.PostContent(channel, text, category, scheduled_at)
-    workflow.edit_post(db.session, caller.user, post, version, content)
-    return _post_response(post, caller)
+    content = workflow.PostContent(
+        channel, body.get("text", post.text), body.get("category", post.category), scheduled_at
+    )
+    return workflow.edit_post(db.session, caller.user, post, body["version"], content)
 
 
-@bp.post("/posts/<int:post_id>/<any(submit, cancel, approve):action>")
-def transition(post_id: int, action: str):  # type: ignore[no-untyped-def]
-    caller = _caller(action)
+@bp.post("/posts/<int:post_id>/submit")
+@bp.arguments(schemas.Transition)
+@bp.response(200, schemas.Post)
+def submit(body: dict[str, Any], post_id: int) -> Post:
+    """Submit a draft for review"""
+    caller = _caller("submit")
+    return workflow.submit(db.session, caller.user, _post(caller, post_id), body["version"])
+
+
+@bp.post("/posts/<int:post_id>/cancel")
+@bp.arguments(schemas.Transition)
+@bp.response(200, schemas.Post)
+def cancel(body: dict[str, Any], post_id: int) -> Post:
+    """Cancel a post before it is published"""
+    caller = _caller("cancel")
+    return workflow.cancel(db.session, caller.user, _post(caller, post_id), body["version"])
+
+
+@bp.post("/posts/<int:post_id>/approve")
+@bp.arguments(schemas.Approval)
+@bp.response(200, schemas.Post)
+def approve(body: dict[str, Any], post_id: int) -> Post:
+    """Approve a post in review"""
+    caller = _caller("approve")
     post = _post(caller, post_id)
-    body = _body()
-    version = _version(body)
-    if action == "approve":
-        reason = body.get("override_reason")
-        if reason is not None and not isinstance(reason, str):
-            raise ApiError(422, "override_reason must be a string.", {"override_reason": "text"})
-        try:
-            workflow.approve(db.session, caller.user, post, version, reason)
-        except workflow.OverrideRequired as error:
-            return _error(409, str(error), {"override_reason": "required for this post"})
-    elif action == "submit":
-        workflow.submit(db.session, caller.user, post, version)
-    else:
-        workflow.cancel(db.session, caller.user, post, version)
-    return _post_response(post, caller)
+    return workflow.approve(
+        db.session, caller.user, post, body["version"], body.get("override_reason")
+    )
 
 
 @bp.post("/posts/<int:post_id>/request-changes")
-def request_changes(post_id: int):  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.ChangesRequested)
+@bp.response(200, schemas.Post)
+def request_changes(body: dict[str, Any], post_id: int) -> Post:
+    """Send a post back to its author with a comment"""
     caller = _caller("request_changes")
     post = _post(caller, post_id)
-    body = _body()
-    version = _version(body)
-    workflow.request_changes(db.session, caller.user, post, version, _text(body, "comment", ""))
-    return _post_response(post, caller)
+    return workflow.request_changes(db.session, caller.user, post, body["version"], body["comment"])
 
 
 @bp.post("/posts/<int:post_id>/reschedule")
-def reschedule(post_id: int):  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.Reschedule)
+@bp.response(200, schemas.Post)
+def reschedule(body: dict[str, Any], post_id: int) -> Post:
+    """Move a post to another time"""
     caller = _caller("reschedule")
     post = _post(caller, post_id)
-    body = _body()
-    version = _version(body)
-    scheduled_at = _instant(caller, body.get("scheduled_at"))
-    workflow.reschedule(db.session, caller.user, post, version, scheduled_at)
-    return _post_response(post, caller)
+    scheduled_at = _instant(caller, body["scheduled_at"])
+    return workflow.reschedule(db.session, caller.user, post, body["version"], scheduled_at)
 
 
 @bp.get("/channels")
-def list_channels():  # type: ignore[no-untyped-def]
+@bp.response(200, schemas.Channels)
+def list_channels() -> dict[str, Any]:
+    """The workspace's channels"""
     caller = _caller()
     channels = db.session.scalars(
         sa.select(Channel).where(Channel.workspace_id == caller.workspace.id).order_by(Channel.name)
     )
-    return jsonify(channels=[api.channel_json(c) for c in channels])
+    return {"channels": list(channels)}
 
 
 @bp.get("/findings")
-def findings():  # type: ignore[no-untyped-def]
+@bp.arguments(schemas.RangeQuery, location="query")
+@bp.response(200, schemas.Findings)
+def findings(args: dict[str, Any]) -> dict[str, Any]:
+    """Balance findings that overlap a range of local days"""
     caller = _caller()
-    start, end = _day_range(caller)
+    start, end = _bounds(caller, args)
     found = planning.findings(db.session, caller.workspace)
     if start is not None or end is not None:
         low = start or min((f.window_start for f in found), default=None)
         high = end or max((f.window_end for f in found), default=None)
         found = planning.overlapping(found, low, high) if low and high else []
-    return jsonify(findings=[_finding_json(f) for f in found])
-
-
-def _finding_json(finding: rules.Finding) -> dict[str, Any]:
-    return {**finding.to_json(), "post_ids": [int(p) for p in finding.post_ids]}
-
-
-# --- The settings page ------------------------------------------------------------------------
-
-
-class TokenForm(FlaskForm):
-    label = StringField(
-        "Label",
-        validators=[DataRequired("Give the token a label."), Length(max=120)],
-        description="What uses it, such as “Agency planning script”.",
-    )
-
-
-def _page(access, form: TokenForm, status: int = 200):  # type: ignore[no-untyped-def]
-    sees_all = access.can("manage_members")
-    tokens = api.visible_tokens(
-        db.session, access.workspace.id, None if sees_all else current_user.id
-    )
-    owners = {
-        u.id: u
-        for u in db.session.scalars(sa.select(User).where(User.id.in_({t.user_id for t in tokens})))
-    }
-    return render_template(
-        "api/tokens.html",
-        access=access,
-        workspace=access.workspace,
-        form=form,
-        tokens=tokens,
-        owners=owners,
-        sees_all=sees_all,
-    ), status
-
-
-@settings_bp.route("", methods=["GET", "POST"])
-@login_required
-def tokens(slug: str):  # type: ignore[no-untyped-def]
-    """Every member makes their own tokens here; admins see and may revoke everyone's."""
-    access = workspace_access(slug, "view")
-    form = TokenForm()
-    if form.validate_on_submit():
-        try:
-            token, secret = api.create_token(
-                db.session, current_user, access.workspace, form.label.data or ""
-            )
-        except api.TokenError as error:
-            form.label.errors = [*form.label.errors, str(error)]
-        else:
-            return render_template(
-                "api/created.html",
-                access=access,
-                workspace=access.workspace,
-                token=token,
-                secret=secret,
-                base_url=request.url_root.rstrip("/") + "/api/v1",
-            )
-    return _page(access, form, 422 if request.method == "POST" else 200)
-
-
-@settings_bp.route("/<int:token_id>/revoke", methods=["POST"])
-@login_required
-def revoke(slug: str, token_id: int):  # type: ignore[no-untyped-def]
-    access = workspace_access(slug, "view")
-    token = db.session.get(ApiToken, token_id)
-    mine = token is not None and token.user_id == current_user.id
-    if (
-        token is None
-        or token.workspace_id != access.workspace.id
-        or not (mine or access.can("manage_members"))
-    ):
-        flash("There is no such token here.", "error")
-        return redirect(url_for("api_tokens.tokens", slug=slug)), 303
-    api.revoke_token(db.session, token)
-    flash(f"Revoked “{token.label}”: it no longer works.", "success")
-    return redirect(url_for("api_tokens.tokens", slug=slug)), 303
+    return {"findings": [f.to_json() for f in found]}

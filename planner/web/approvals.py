@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from planner import planning, review, workflow
@@ -17,10 +17,8 @@ bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
 @login_required
 def queue(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "approve")
-    return render_template(
+    return access.render(
         "approvals/queue.html",
-        access=access,
-        workspace=access.workspace,
         entries=review.queue(db.session, access.workspace),
         evidence=planning.by_post(planning.findings(db.session, access.workspace)),
         kept_comment=kept_comment(),

@@ -7,9 +7,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from planner.db import db
-from planner.forms import ActionForm, LoginForm
 from planner.models import User
 from planner.web.access import safe_next
+from planner.web.forms import ActionForm, LoginForm
 
 bp = Blueprint("auth", __name__)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, request
 from flask_login import login_required
 
 import rules
@@ -22,10 +22,8 @@ def index(slug: str):  # type: ignore[no-untyped-def]
     rule, channel, severity = (request.args.get(k, "") for k in ("rule", "channel", "severity"))
     shown = planning.matching(everything, rule, channel, severity)
     tz = access.workspace.timezone
-    return render_template(
+    return access.render(
         "balance/index.html",
-        access=access,
-        workspace=access.workspace,
         findings=shown,
         total=len(everything),
         rules_seen=sorted({f.rule for f in everything}),

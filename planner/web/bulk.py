@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import redis
 from flask import (
     Blueprint,
     Response,
@@ -12,20 +11,17 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
 from flask_login import current_user, login_required
 
-from planner import background, bulk, workflow
+from planner import bulk, queue, workflow
 from planner.db import db
 from planner.web.access import Access, workspace_access
 
 bp = Blueprint("bulk", __name__, url_prefix="/w/<slug>/bulk")
 
-# Imports above this many rows run as a job, with a progress page, so no request times out.
-JOB_ROWS = 500
 # A file of 10,000 rows of long posts stays well under this.
 MAX_UPLOAD = 8 * 1024 * 1024
 
@@ -39,10 +35,8 @@ def _day(name: str) -> date | None:
 
 
 def _page(access: Access, status: int = 200, **extra):  # type: ignore[no-untyped-def]
-    return render_template(
+    return access.render(
         "bulk/index.html",
-        access=access,
-        workspace=access.workspace,
         columns=bulk.COLUMNS,
         export_columns=bulk.EXPORT_COLUMNS,
         **extra,
@@ -99,8 +93,14 @@ def import_plan(slug: str):  # type: ignore[no-untyped-def]
     preview = bulk.read_import(db.session, access.workspace, text)
     submit = bool(request.form.get("submit_for_review")) and access.can("approve")
     if request.form.get("confirm") and preview.ok:
-        if len(preview.rows) > current_app.config.get("PLANNER_IMPORT_JOB_ROWS", JOB_ROWS):
-            job_id = _enqueue(access, text, submit)
+        if len(preview.rows) > int(current_app.config["PLANNER_IMPORT_JOB_ROWS"]):
+            job_id = queue.enqueue_import(
+                current_app._get_current_object(),  # type: ignore[attr-defined]
+                access.workspace.id,
+                current_user.id,
+                text,
+                submit,
+            )
             if job_id is not None:
                 return redirect(url_for("bulk.job", slug=slug, job_id=job_id)), 303
         try:
@@ -122,59 +122,23 @@ def import_plan(slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _enqueue(access: Access, text: str, submit: bool) -> str | None:
-    """The import as a job on the default queue; None (import in the request) without Redis."""
-    from rq import Queue
-
-    url = str(current_app.config["REDIS_URL"])
-    if not background.redis_available(url):
-        return None
-    try:
-        job = Queue("default", connection=background.redis_connection(url)).enqueue(
-            bulk.import_job,
-            access.workspace.id,
-            current_user.id,
-            text,
-            submit,
-            job_timeout=3600,
-            result_ttl=86400,
-            failure_ttl=86400,
-            meta={"workspace_id": access.workspace.id, "done": 0, "total": 0},
-        )
-    except redis.RedisError:
-        return None
-    return job.id
-
-
 @bp.get("/jobs/<job_id>")
 @login_required
 def job(slug: str, job_id: str):  # type: ignore[no-untyped-def]
     """A large import's progress; the page reloads itself until the job is over."""
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
     access = workspace_access(slug, "create_post")
-    try:
-        found = Job.fetch(
-            job_id,
-            connection=background.redis_connection(str(current_app.config["REDIS_URL"])),
-        )
-    except (NoSuchJobError, redis.RedisError, ValueError):
+    progress = queue.import_progress(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        job_id,
+        access.workspace.id,
+    )
+    if progress is None:
         abort(404)
-    if found.meta.get("workspace_id") != access.workspace.id:
-        abort(404)
-    status = found.get_status(refresh=True)
-    meta = found.meta
-    failed = bool(meta.get("error")) or status == "failed"
-    finished = bool(meta.get("finished")) or (status == "finished" and not failed)
-    return render_template(
+    return access.render(
         "bulk/job.html",
-        access=access,
-        workspace=access.workspace,
-        done=int(meta.get("done") or 0),
-        total=int(meta.get("total") or 0),
-        error=meta.get("error")
-        or ("The import stopped unexpectedly; nothing was imported." if failed else None),
-        finished=finished and not failed,
-        waiting=not (finished or failed),
+        done=progress.done,
+        total=progress.total,
+        error=progress.error,
+        finished=progress.finished,
+        waiting=progress.waiting,
     )

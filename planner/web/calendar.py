@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, request
 from flask_login import login_required
 
 from planner import calendar, planning
@@ -54,10 +54,8 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         key=lambda f: -f.severity.rank,
     )
     highlighted = _highlighted(week_findings)
-    return render_template(
+    return access.render(
         "calendar/week.html",
-        access=access,
-        workspace=access.workspace,
         filters=filters,
         channels=channels,
         days=days,
@@ -108,10 +106,8 @@ def month(slug: str):  # type: ignore[no-untyped-def]
     evidence = planning.by_post(planning.findings(db.session, access.workspace))
     prev_first = (first - timedelta(days=1)).replace(day=1)
     next_first = (first + timedelta(days=32)).replace(day=1)
-    return render_template(
+    return access.render(
         "calendar/month.html",
-        access=access,
-        workspace=access.workspace,
         filters=filters,
         channels=channels,
         weeks=weeks,

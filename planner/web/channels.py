@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from planner import accounts
 from planner.db import db
-from planner.forms import ChannelForm
 from planner.models import Channel
+from planner.publishers import PublishError, for_channel
 from planner.web.access import channel_in, channels_of, workspace_access
+from planner.web.forms import ChannelForm
 from rules.model import TEXT_LIMITS
 
 bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
@@ -20,10 +21,8 @@ bp = Blueprint("channels", __name__, url_prefix="/w/<slug>/channels")
 def index(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     channels = channels_of(access)
-    return render_template(
+    return access.render(
         "channels/index.html",
-        access=access,
-        workspace=access.workspace,
         channels=channels,
         limits=TEXT_LIMITS,
     )
@@ -57,11 +56,9 @@ def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
             return redirect(url_for("channels.index", slug=slug))
     # Secrets are write-only: never send the stored value (or what was typed) back.
     form.secret.data = ""
-    return render_template(
+    return access.render(
         "channels/edit.html",
         form=form,
-        access=access,
-        workspace=access.workspace,
         channel=channel,
     ), (422 if form.errors else 200)
 
@@ -83,17 +80,10 @@ def edit(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
 @login_required
 def test(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
     """The channel's "Test connection": checks the publisher's settings, publishes nothing."""
-    from workers.publishers import PublishError, test_connection
-
     access = workspace_access(slug, "manage_channels")
     channel = channel_in(access, channel_id)
     try:
-        confirmed = test_connection(
-            channel.publisher_kind,
-            channel.publisher_settings,
-            channel.publisher_secret,
-            str(current_app.config["PLANNER_OUTBOX"]),
-        )
+        confirmed = for_channel(channel, str(current_app.config["PLANNER_OUTBOX"])).test()
     except PublishError as error:
         flash(f"{channel.name}: the connection test failed: {error}", "error")
     else:

@@ -8,7 +8,6 @@ import threading
 from collections import OrderedDict
 from datetime import datetime
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -17,7 +16,6 @@ from flask import (
     current_app,
     flash,
     redirect,
-    render_template,
     request,
     url_for,
 )
@@ -26,15 +24,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.http import http_date
-from wtforms import RadioField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from planner import feeds
+from planner import feeds, tokens
 from planner.db import db
-from planner.forms import choices
-from planner.models import Channel, FeedToken, User
-from planner.web.access import Access, workspace_access
+from planner.models import Channel, FeedToken
+from planner.web.access import Access, channels_of, owner_names, workspace_access
+from planner.web.forms import SubscriptionForm, channel_choices
 
 bp = Blueprint("feeds", __name__)
 log = logging.getLogger(__name__)
@@ -46,60 +41,24 @@ SECRET_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 FEED_CACHE = "private, max-age=900"
-SCOPES = (
-    ("planned", "Everything planned (drafts, in review, approved, published)"),
-    ("approved", "Approved and published only"),
-)
-
-
-class SubscriptionForm(FlaskForm):
-    label = StringField(
-        "Label",
-        validators=[DataRequired("Give the subscription a label."), Length(max=120)],
-        description="Who or what it is for, such as “Social team” or “Ana’s phone”.",
-    )
-    channels = SelectMultipleField(
-        "Channels",
-        coerce=int,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
-    )
-    scope = RadioField("Show", choices=choices(SCOPES), default="planned")
 
 
 # --- The Feeds page -------------------------------------------------------------------------
 
 
-def _channels(access: Access) -> list[Channel]:
-    return list(
-        db.session.scalars(
-            sa.select(Channel)
-            .where(Channel.workspace_id == access.workspace.id)
-            .order_by(Channel.name)
-        )
-    )
-
-
 def _page(access: Access, form: SubscriptionForm, channels: list[Channel]) -> str:
     sees_all = access.can("manage_workspace")
-    tokens = feeds.visible_tokens(
+    shown = feeds.visible_tokens(
         db.session, access.workspace.id, None if sees_all else current_user.id
     )
-    creators = {
-        user.id: user
-        for user in db.session.scalars(
-            sa.select(User).where(User.id.in_({t.created_by_id for t in tokens} - {None}))
-        )
-    }
+    creators = owner_names(t.created_by_id for t in shown)
     names = {c.id: c.name for c in channels}
-    return render_template(
+    return access.render(
         "feeds/index.html",
-        access=access,
-        workspace=access.workspace,
         form=form,
-        tokens=tokens,
-        creators=creators,
+        tokens=shown,
         sees_all=sees_all,
+        owner_name=lambda token: creators.get(token.created_by_id, "the command line"),
         describe=lambda token: feeds.FeedFilter.from_json(token.filters).describe(names),
     )
 
@@ -109,9 +68,9 @@ def _page(access: Access, form: SubscriptionForm, channels: list[Channel]) -> st
 def index(slug: str):  # type: ignore[no-untyped-def]
     """Everyone who may subscribe creates their own subscriptions here; admins see all."""
     access = workspace_access(slug, "subscribe")
-    channels = _channels(access)
+    channels = channels_of(access)
     form = SubscriptionForm()
-    form.channels.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
+    form.channels.choices = channel_choices(channels)
     if form.validate_on_submit():
         try:
             token, secret = feeds.create_token(
@@ -122,7 +81,7 @@ def index(slug: str):  # type: ignore[no-untyped-def]
                 form.channels.data or [],
                 form.scope.data == "approved",
             )
-        except feeds.FeedError as error:
+        except tokens.TokenError as error:
             db.session.rollback()
             form.label.errors = [*form.label.errors, str(error)]
         else:
@@ -144,10 +103,8 @@ def _feed_base() -> str:
 def _created(access: Access, token: FeedToken, secret: str, names: dict[int, str]) -> Response:
     """The one page that ever shows the secret URL: not cached, not sent on as a Referer."""
     url = _feed_base() + url_for("feeds.feed", token=secret)
-    page = render_template(
+    page = access.render(
         "feeds/created.html",
-        access=access,
-        workspace=access.workspace,
         token=token,
         links=feeds.SubscriptionLinks.for_url(url),
         shows=feeds.FeedFilter.from_json(token.filters).describe(names),
@@ -275,10 +232,11 @@ def feed(token: str):  # type: ignore[no-untyped-def]
         try:
             stored = feeds.rendering_for(
                 db.session,
-                found,
+                found.workspace,
+                found.filter,
                 feeds.configured_base_url(current_app.config),
                 request.host_url,
-                max_events=int(current_app.config.get("FEED_MAX_EVENTS", feeds.MAX_EVENTS)),
+                max_events=int(current_app.config["FEED_MAX_EVENTS"]),
                 force=attempt > 0,
             )
             etag = feeds.gzip_etag(stored.etag) if gzipped else stored.etag

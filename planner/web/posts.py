@@ -10,7 +10,6 @@ from flask import (
     flash,
     jsonify,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -20,7 +19,6 @@ from flask_login import current_user, login_required
 import rules
 from planner import planning, workflow
 from planner.db import db, utcnow
-from planner.forms import ActionForm, CommentForm, MoveForm, PostForm, choices
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post
 from planner.web.access import (
@@ -31,17 +29,17 @@ from planner.web.access import (
     safe_next,
     workspace_access,
 )
+from planner.web.errors import json_error
+from planner.web.forms import ActionForm, CommentForm, MoveForm, PostForm, channel_choices
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
 
 
 def _composer(form: PostForm, access: Access, channels: list[Channel], **extra):  # type: ignore[no-untyped-def]
-    return render_template(
+    return access.render(
         "posts/compose.html",
         form=form,
-        access=access,
-        workspace=access.workspace,
         channels=channels,
         limits=TEXT_LIMITS,
         definitions=CATEGORY_DEFINITIONS,
@@ -94,7 +92,7 @@ def new(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "create_post")
     channels = channels_of(access)
     form = PostForm()
-    form.channel_id.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
+    form.channel_id.choices = channel_choices(channels)
     if request.method == "GET":
         _prefill_time(form, access)
         if request.args.get("channel", "").isdigit():
@@ -156,10 +154,8 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         .where(Comment.post_id == post.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    return render_template(
+    return access.render(
         "posts/show.html",
-        access=access,
-        workspace=access.workspace,
         post=post,
         events=events,
         comments=comments,
@@ -182,7 +178,7 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     post = post_in(access, post_id)
     channels = channels_of(access)
     form = PostForm()
-    form.channel_id.choices = choices((c.id, f"{c.name} ({c.network})") for c in channels)
+    form.channel_id.choices = channel_choices(channels)
     conflict = None
     if request.method == "GET":
         at = local(post.scheduled_at, access.workspace.timezone)
@@ -247,11 +243,9 @@ def move(slug: str, post_id: int):  # type: ignore[no-untyped-def]
                 flash(f"Moved to {_when(post, access)}.", "success")
                 return redirect(_back_to_calendar(slug, post, access))
     status = 200 if request.method == "GET" else 422
-    return render_template(
+    return access.render(
         "posts/move.html",
         form=form,
-        access=access,
-        workspace=access.workspace,
         post=post,
         at_stake=workflow.approval_at_stake(post),
     ), status
@@ -270,28 +264,21 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     post = post_in(access, post_id)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error(400, "Send a JSON object with version, date and time.")
+        return json_error(400, "Send a JSON object with version, date and time.")
     try:
         version = int(body["version"])
         day = datetime.strptime(str(body["date"]), "%Y-%m-%d").date()
         clock = datetime.strptime(str(body["time"]), "%H:%M").time()
     except (KeyError, TypeError, ValueError):
-        return _json_error(
+        return json_error(
             400, "version (a number), date (YYYY-MM-DD) and time (HH:MM) are required."
         )
     try:
         scheduled_at = to_utc(day, clock, access.workspace.timezone)
-        workflow.reschedule(db.session, current_user, post, version, scheduled_at)
     except NonexistentLocalTime as error:
-        return _json_error(422, str(error), {"time": str(error)})
-    except workflow.InvalidPost as error:
-        return _json_error(422, str(error), error.errors)
-    except workflow.StaleVersion as error:
-        return _json_error(409, str(error))
-    except workflow.TransitionNotAllowed as error:
-        return _json_error(409, str(error))
-    except workflow.PermissionDenied as error:
-        return _json_error(403, str(error))
+        return json_error(422, str(error), {"time": str(error)})
+    # Workflow errors answer through the one table of planner/web/errors.py.
+    workflow.reschedule(db.session, current_user, post, version, scheduled_at)
     return jsonify(
         id=post.id,
         version=post.version,
@@ -302,10 +289,6 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _json_error(status: int, message: str, fields: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    return jsonify(error={"code": status, "message": message, "fields": fields or {}}), status
-
-
 @bp.route("/check-draft", methods=["POST"])
 @login_required
 def check_draft(slug: str):  # type: ignore[no-untyped-def]
@@ -314,7 +297,7 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "create_post")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _json_error(400, "Send a JSON object with channel_id, text, date and time.")
+        return json_error(400, "Send a JSON object with channel_id, text, date and time.")
     text = str(body.get("text") or "")
     suggestion = rules.classify(text) if text.strip() else None
     answer: dict[str, object] = {

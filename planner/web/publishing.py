@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from planner import jobs, workflow
+from planner import queue, workflow
 from planner.db import db
 from planner.web.access import workspace_access
 
@@ -16,11 +16,9 @@ bp = Blueprint("publishing", __name__, url_prefix="/w/<slug>/publishing")
 @login_required
 def status(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "pause_publishing")
-    return render_template(
+    return access.render(
         "publishing/status.html",
-        access=access,
-        workspace=access.workspace,
-        overview=jobs.overview(db.session, access.workspace),
+        overview=queue.overview(db.session, access.workspace),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 import rules
@@ -37,10 +37,8 @@ def edit(slug: str):  # type: ignore[no-untyped-def]
                 accounts.update_rule_settings(db.session, current_user, workspace, settings)
                 flash("Rule settings saved; the calendar shows their effect now.", "success")
                 return redirect(url_for("rule_settings.edit", slug=slug))
-    return render_template(
-        "rules/settings.html",
-        access=access,
-        workspace=workspace,
+    return access.render(
+        "rule_settings/edit.html",
         presets=list(rules.PRESETS.values()),
         chosen_preset=settings.get("preset", "balanced"),
         rows=planning.settings_rows(workspace, settings, typed),

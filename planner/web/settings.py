@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from planner import accounts
 from planner.db import db
-from planner.forms import MemberForm, RoleForm, WorkspaceForm
 from planner.localtime import timezone_names
 from planner.models import Membership, Role, User
 from planner.web.access import Access, workspace_access
+from planner.web.forms import MemberForm, RoleForm, WorkspaceForm
 
 bp = Blueprint("settings", __name__, url_prefix="/w/<slug>")
 
@@ -32,11 +32,9 @@ def workspace(slug: str):  # type: ignore[no-untyped-def]
         )
         flash("Workspace settings saved.", "success")
         return redirect(url_for("settings.workspace", slug=slug))
-    return render_template(
+    return access.render(
         "settings/workspace.html",
         form=form,
-        access=access,
-        workspace=access.workspace,
         timezones=timezone_names(),
     ), (422 if form.errors else 200)
 
@@ -79,11 +77,9 @@ def members(slug: str):  # type: ignore[no-untyped-def]
                 )
             flash(f"{membership.user.email} is now {membership.role.name}.", "success")
             return redirect(url_for("settings.members", slug=slug))
-    return render_template(
+    return access.render(
         "settings/members.html",
         form=form,
-        access=access,
-        workspace=access.workspace,
         memberships=_memberships(access),
         role_form=RoleForm(),
         roles=list(Role),

@@ -8,9 +8,9 @@ from flask_login import current_user, login_required
 
 from planner import accounts
 from planner.db import db
-from planner.forms import WorkspaceForm
 from planner.localtime import timezone_names
 from planner.models import Membership, Workspace
+from planner.web.forms import WorkspaceForm
 
 bp = Blueprint("workspaces", __name__)
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import axe_violations, sign_in
 from tests.conftest import PASSWORD, future
-from tests.feeds_fixtures import new_post
+from tests.support.feeds import new_post
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from rules import Category, classify
-from rules.classify import SIGNALS, Suggestion, offer_candidates, offers_in, signals_of
+from rules.classifier import SIGNALS, Suggestion, offer_candidates, offers_in, signals_of
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,164 @@
+"""The `planner` command: a Flask CLI group, one module per command group.
+
+`planner worker` comes from workers/cli.py through Flask's `flask.commands` entry point, so
+this package never imports `workers/`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
+
+from planner import accounts, demo, migrate
+from planner.cli import bulk, check, feeds, posts
+from planner.cli.params import USER, WORKSPACE
+from planner.config import instance_path
+from planner.db import db
+from planner.models import Role, User, Workspace
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from planner import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+def main() -> None:
+    """Planner: a content calendar for social media teams."""
+
+
+@main.group("db", cls=AppGroup)
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Create or migrate the database to the latest schema."""
+    url = str(current_app.config["DATABASE_URL"])
+    migrate.upgrade(url, revision)
+    click.echo(
+        f"database is at {revision}: {sa.make_url(url).render_as_string(hide_password=True)}"
+    )
+
+
+@main.group("user", cls=AppGroup)
+def user_group() -> None:
+    """Accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Display name (default: the part before @).")
+@click.option("--password", default=None, help="Default: a generated one, printed once.")
+def user_create(email: str, name: str, password: str | None) -> None:
+    """Create an account."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        user = accounts.create_user(db.session, email, name, password)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created user {user.email}")
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@main.group("workspace", cls=AppGroup)
+def workspace_group() -> None:
+    """Workspaces (one per brand)."""
+
+
+@workspace_group.command("create")
+@click.argument("name")
+@click.option("--timezone", "timezone", default="UTC", show_default=True)
+@click.option("--owner", type=USER, required=True, help="Email of an existing user; becomes admin.")
+def workspace_create(name: str, timezone: str, owner: User) -> None:
+    """Create a workspace with OWNER as its admin."""
+    try:
+        workspace = accounts.create_workspace(db.session, name, timezone, owner)
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created workspace {workspace.slug} ({workspace.timezone})")
+
+
+@workspace_group.command("add-member")
+@click.option("--workspace", type=WORKSPACE, required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.name for r in Role]), default="editor")
+def workspace_add_member(workspace: Workspace, email: str, role: str) -> None:
+    """Add a person to a workspace (a new account gets a printed one-time password)."""
+    try:
+        _, password = accounts.add_member(db.session, None, workspace, email, Role[role])
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{email} is {role} in {workspace.slug}")
+    if password:
+        click.echo(f"password: {password}")
+
+
+@main.group("channel", cls=AppGroup)
+def channel_group() -> None:
+    """Channels of a workspace."""
+
+
+@channel_group.command("add")
+@click.option("--workspace", type=WORKSPACE, required=True)
+@click.option("--network", required=True)
+@click.option("--name", required=True)
+@click.option("--handle", default="")
+@click.option("--publisher", default="outbox", show_default=True)
+@click.option("--url", "target_url", default="", help="Webhook URL or Mastodon instance.")
+@click.option("--secret-from-env", default=None, help="Read the secret from this variable.")
+def channel_add(
+    workspace: Workspace,
+    network: str,
+    name: str,
+    handle: str,
+    publisher: str,
+    target_url: str,
+    secret_from_env: str | None,
+) -> None:
+    """Add a channel. Secrets come from the environment, never from the command line."""
+    secret = os.environ.get(secret_from_env) if secret_from_env else None
+    try:
+        channel = accounts.save_channel(
+            db.session,
+            None,
+            workspace,
+            None,
+            network=network,
+            name=name,
+            handle=handle,
+            publisher_kind=publisher,
+            target_url=target_url,
+            secret=secret,
+        )
+    except accounts.AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"added channel {channel.name} ({channel.network}) to {workspace.slug}")
+
+
+@main.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Seed a demo workspace (idempotent) and print how to sign in."""
+    demo.seed(db.session, instance_path(), echo=click.echo)
+
+
+for _command in (
+    check.check,
+    check.classify,
+    feeds.feed_token,
+    bulk.export_command,
+    bulk.import_command,
+    posts.post_group,
+):
+    main.add_command(_command)

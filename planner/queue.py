@@ -1,0 +1,381 @@
+"""Background work, the enqueueing half: Redis, the queues, and the jobs a change calls for.
+
+Jobs are enqueued by dotted name (`"workers.publish.publish_post"`), so nothing in `planner/`
+imports `workers/`; RQ imports the job when a worker runs it.
+
+- One Redis client per app (`redis_for`), opened lazily: the factory connects to nothing.
+- Publishing: an approved post has one live job, `publish-<id>-v<approved version>`
+  (`-t<attempts>` for a retry), enqueued at its time (`ensure_job`).
+- Feeds: a change enqueues one render of the workspace's feeds (`enqueue_render`).
+- Imports: a large CSV import runs as a job with progress (`enqueue_import`).
+- The workflow hook (`post_changed`, registered by `init_app`) brings a post's jobs in line
+  with its committed state. A Redis that does not answer never undoes or blocks a change: the
+  sweeper enqueues due posts when Redis is back, and a feed renders inline on its next request.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import redis
+import sqlalchemy as sa
+from flask import Flask, current_app, has_app_context
+from rq import Queue, Retry, Worker
+from rq.exceptions import DuplicateJobError, NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy.orm import Session, joinedload
+
+from planner import workflow
+from planner.db import utcnow
+from planner.models import Post, Status, Workspace
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAMES = ("publish", "feeds", "default")
+PUBLISH_JOB = "workers.publish.publish_post"
+SWEEP_JOB = "workers.publish.sweep"
+RENDER_JOB = "workers.feeds.render_feed"
+IMPORT_JOB = "workers.imports.import_plan"
+
+# Job states in which a publish job will still run, or runs now.
+LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
+# Not yet started: such a render will read every change committed before it starts.
+PENDING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+# A job that is done and whose record is still kept (a failed one for inspection).
+DONE = {JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED}
+
+
+# --- Redis ------------------------------------------------------------------------------------
+
+
+def connect(url: str) -> redis.Redis:
+    """A Redis client for RQ's worker loop: no read timeout, since the worker blocks on its
+    queues for longer than any sensible one."""
+    return redis.Redis.from_url(url)
+
+
+def redis_for(app: Flask | None = None) -> redis.Redis:
+    """The app's Redis client, made on first use. Short timeouts: a request or a job that
+    enqueues must not hang on a Redis that does not answer."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    client = app.extensions.get("planner.redis")
+    if client is None:
+        client = redis.Redis.from_url(
+            str(app.config["REDIS_URL"]), socket_connect_timeout=0.5, socket_timeout=5
+        )
+        app.extensions["planner.redis"] = client
+    return client
+
+
+_CACHE_SECONDS = 5.0
+_last_ping: dict[str, tuple[float, bool]] = {}
+
+
+def redis_available(app: Flask | None = None) -> bool:
+    """Ping Redis at most every few seconds per process; a down Redis costs one timeout."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    url = str(app.config["REDIS_URL"])
+    now = time.monotonic()
+    cached = _last_ping.get(url)
+    if cached and now - cached[0] < _CACHE_SECONDS:
+        return cached[1]
+    try:
+        ok = bool(redis_for(app).ping())
+    except redis.RedisError:
+        ok = False
+    _last_ping[url] = (now, ok)
+    return ok
+
+
+def queues(connection: redis.Redis) -> list[Queue]:
+    """The queues a worker listens on, most urgent first."""
+    return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+
+
+# --- Publishing -------------------------------------------------------------------------------
+
+
+def publish_job_id(post: Post) -> str:
+    """publish-<id>-v<approved version>, and -t<attempts> for the attempts after the first."""
+    base = f"publish-{post.id}-v{post.approved_version}"
+    return base if post.attempts == 0 else f"{base}-t{post.attempts}"
+
+
+def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) -> Job | None:
+    """Make sure an approved post has a live job for its current attempt; a no-op when it
+    has one. Posts in any other state, or of a paused workspace, get none (jobs of other
+    states find another state or version when they run, and do nothing)."""
+    if (
+        post.status != Status.approved
+        or post.approved_version is None
+        or post.workspace.publishing_paused
+    ):
+        return None
+    identifier = publish_job_id(post)
+    existing = _fetch(connection, identifier)
+    if existing is not None:
+        if existing.get_status(refresh=False) in LIVE and not _abandoned(existing):
+            return existing
+        # A finished run (paused, superseded) or a dead one must not block a new one.
+        existing.delete()
+    queue = Queue("publish", connection=connection)
+    when = at or post.scheduled_at
+    arguments = (post.id, post.approved_version)
+    options: dict[str, Any] = {
+        "job_id": identifier,
+        "description": f"publish post {post.id}",
+        "result_ttl": 86400,
+        "failure_ttl": 7 * 86400,
+    }
+    if when <= utcnow():
+        return queue.enqueue(PUBLISH_JOB, *arguments, **options)
+    return queue.enqueue_at(when, PUBLISH_JOB, *arguments, **options)
+
+
+def has_live_job(connection: redis.Redis, post: Post) -> bool:
+    """Whether the post's current attempt has a job that will still run."""
+    job = _fetch(connection, publish_job_id(post))
+    return job is not None and job.get_status() in LIVE and not _abandoned(job)
+
+
+def _abandoned(job: Job) -> bool:
+    """A job whose worker died before it claimed the post: started, or taken off its queue,
+    longer ago than the lease while the post is still unclaimed (claiming comes first, so a
+    living job claims within moments). RQ itself notices dead workers only after minutes."""
+    status = job.get_status(refresh=False)
+    since = job.started_at if status == JobStatus.STARTED else job.enqueued_at
+    if since is None or status not in (JobStatus.STARTED, JobStatus.QUEUED):
+        return False
+    queue_key = Queue(job.origin, connection=job.connection).key
+    if status == JobStatus.QUEUED and job.connection.lpos(queue_key, job.id) is not None:
+        return False  # still waiting its turn in the queue
+    lease = float(current_app.config["PUBLISH_LEASE_SECONDS"]) if has_app_context() else 300.0
+    since = since if since.tzinfo else since.replace(tzinfo=UTC)
+    return utcnow() - since > timedelta(seconds=lease)
+
+
+def _fetch(connection: redis.Redis, job_id: str) -> Job | None:
+    try:
+        return Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return None
+
+
+def enqueue_sweep(connection: redis.Redis, tick: int, interval: float) -> Job:
+    """The sweep of one tick (the worker's tick thread elects who enqueues it)."""
+    return Queue("default", connection=connection).enqueue(
+        SWEEP_JOB,
+        job_id=f"sweep-{tick}",
+        result_ttl=int(interval * 5),
+        ttl=int(interval * 2) + 1,
+        description="sweep",
+    )
+
+
+# --- Feeds ------------------------------------------------------------------------------------
+
+
+def render_job_ids(workspace_id: int) -> tuple[str, str]:
+    """The render job's id, and the follow-up's for changes made while it runs."""
+    return f"feed-render-{workspace_id}", f"feed-render-{workspace_id}-next"
+
+
+def enqueue_render(connection: redis.Redis, workspace_id: int) -> None:
+    """Make sure a render of the workspace's feeds starts after this (committed) change.
+
+    Deduplication goes by deterministic job ids, no hand-made locks: at most one
+    not-yet-started render per workspace waits in the queue, so a burst of edits finds that
+    job queued and adds nothing, and the job, when it starts, reads every change committed
+    before it. A change committed while a render is already running cannot count on that
+    render (it may have read the posts before the change), so it queues the follow-up under
+    the second id.
+
+    Raises redis.RedisError when Redis does not answer; the feed then renders inline on
+    its next request.
+    """
+    queue = Queue("feeds", connection=connection)
+    for job_id in render_job_ids(workspace_id):
+        for _ in range(3):
+            try:
+                queue.enqueue(
+                    RENDER_JOB,
+                    workspace_id,
+                    job_id=job_id,
+                    unique=True,
+                    # Gone once done, so that the id is free for the next change.
+                    result_ttl=0,
+                    failure_ttl=24 * 3600,
+                    job_timeout=300,
+                    retry=Retry(max=2, interval=[10, 60]),
+                    description=f"render the feeds of workspace {workspace_id}",
+                )
+                return
+            except DuplicateJobError:
+                job = _fetch(connection, job_id)
+                status = job.get_status(refresh=False) if job is not None else None
+            if status in PENDING:
+                return
+            if status == JobStatus.STARTED:
+                break  # try the follow-up id
+            if status in DONE and job is not None:
+                job.delete()
+            # Otherwise the record vanished meanwhile (a job that just finished): try again.
+    # Both ids are running (two workers): a job of a fresh id keeps the promise.
+    queue.enqueue(RENDER_JOB, workspace_id, result_ttl=0, job_timeout=300)
+    log.info("job=render_feed workspace=%s outcome=enqueued_extra", workspace_id)
+
+
+# --- Imports ----------------------------------------------------------------------------------
+
+
+def enqueue_import(
+    app: Flask, workspace_id: int, user_id: int, text: str, submit: bool
+) -> str | None:
+    """A large import as a job on the default queue; None (import in the request) without
+    Redis."""
+    if not redis_available(app):
+        return None
+    try:
+        job = Queue("default", connection=redis_for(app)).enqueue(
+            IMPORT_JOB,
+            workspace_id,
+            user_id,
+            text,
+            submit,
+            job_timeout=3600,
+            result_ttl=86400,
+            failure_ttl=86400,
+            meta={"workspace_id": workspace_id, "done": 0, "total": 0},
+        )
+    except redis.RedisError:
+        return None
+    return job.id
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """How far a background import is, for its progress page."""
+
+    done: int
+    total: int
+    error: str | None
+    finished: bool
+
+    @property
+    def waiting(self) -> bool:
+        return not (self.finished or self.error)
+
+
+def import_progress(app: Flask, job_id: str, workspace_id: int) -> ImportProgress | None:
+    """The progress of an import job of this workspace, or None for any other id."""
+    try:
+        job = Job.fetch(job_id, connection=redis_for(app))
+    except (NoSuchJobError, redis.RedisError, ValueError):
+        return None
+    if job.meta.get("workspace_id") != workspace_id:
+        return None
+    status = job.get_status(refresh=True)
+    meta = job.meta
+    failed = bool(meta.get("error")) or status == JobStatus.FAILED
+    finished = bool(meta.get("finished")) or (status == JobStatus.FINISHED and not failed)
+    error = meta.get("error") or (
+        "The import stopped unexpectedly; nothing was imported." if failed else None
+    )
+    return ImportProgress(
+        int(meta.get("done") or 0), int(meta.get("total") or 0), error, finished and not failed
+    )
+
+
+# --- The workflow hook ------------------------------------------------------------------------
+
+
+def post_changed(post: Post) -> None:
+    """Bring the post's jobs in line with its committed state.
+
+    Outside an app (a bare session in a script or a unit test) there is no Redis to tell; the
+    sweeper enqueues due approved posts within a minute all the same.
+    """
+    if not has_app_context():
+        return
+    try:
+        connection = redis_for()
+        ensure_job(connection, post)
+        enqueue_render(connection, post.workspace_id)
+    except redis.RedisError as error:
+        log.warning("hook=post_changed post=%s outcome=redis_unavailable error=%s", post.id, error)
+
+
+def init_app(app: Flask) -> None:
+    if post_changed not in workflow.after_change:
+        workflow.after_change.append(post_changed)
+
+    @app.context_processor
+    def _background_status() -> dict[str, object]:
+        def background_paused() -> bool:
+            return not redis_available(app)
+
+        return {"background_paused": background_paused}
+
+
+# --- The Publishing page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the Publishing page shows an admin."""
+
+    redis_ok: bool
+    workers: list[dict[str, str]]
+    queue_depths: dict[str, int]
+    scheduled: int
+    next_due: list[Post]
+    recent_failures: list[Post]
+    overdue: list[Post]
+
+
+def overview(session: Session, workspace: Workspace) -> Overview:
+    """Workers alive, queue depths, the next posts due, recent failures, and approved posts
+    whose time passed without a worker taking them (no worker, or no Redis)."""
+    now = utcnow()
+
+    def posts(*where: Any, order: Any, limit: int = 10) -> list[Post]:
+        return list(
+            session.scalars(
+                sa.select(Post)
+                .options(joinedload(Post.channel))
+                .where(Post.workspace_id == workspace.id, *where)
+                .order_by(order)
+                .limit(limit)
+            )
+        )
+
+    next_due = posts(
+        Post.status == Status.approved, Post.scheduled_at >= now, order=Post.scheduled_at
+    )
+    failures = posts(Post.status == Status.failed, order=Post.updated_at.desc())
+    overdue = posts(
+        Post.status.in_([Status.approved, Status.publishing]),
+        Post.scheduled_at < now - timedelta(minutes=2),
+        order=Post.scheduled_at,
+    )
+    try:
+        connection = redis_for()
+        workers = [
+            {
+                "name": w.name,
+                "state": str(w.get_state()),
+                "seen": w.last_heartbeat.isoformat() if w.last_heartbeat else "",
+            }
+            for w in Worker.all(connection=connection)
+        ]
+        depths = {name: Queue(name, connection=connection).count for name in QUEUE_NAMES}
+        scheduled = ScheduledJobRegistry("publish", connection=connection).count
+        ok = True
+    except redis.RedisError:
+        workers, depths, scheduled, ok = [], {}, 0, False
+    return Overview(ok, workers, depths, scheduled, next_due, failures, overdue)

@@ -1,0 +1,207 @@
+"""The JSON API's schemas (marshmallow): they parse requests, serialise answers and, through
+flask-smorest and apispec, make the OpenAPI document. One schema system, nothing by hand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+from planner.localtime import local
+from planner.models import Post as PostRow
+from planner.models import Status
+from rules.model import Category
+
+# Ids are 32-bit integers on PostgreSQL; a larger number names nothing.
+MAX_ID = 2**31 - 1
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+INSTANT_HELP = "ISO 8601; without an offset, a wall-clock time in the workspace timezone."
+
+
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ValidationError("contains a NUL character")
+
+
+class Body(Schema):
+    """Request bodies ignore fields they do not know, as the API always has."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+def _id(**extra: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(1, MAX_ID), **extra)
+
+
+def _version() -> fields.Integer:
+    return fields.Integer(
+        strict=True,
+        required=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The version you last read."},
+    )
+
+
+def _text(**extra: Any) -> fields.String:
+    return fields.String(validate=_no_nul, **extra)
+
+
+def _instant(**extra: Any) -> fields.String:
+    return fields.String(
+        metadata={
+            "description": INSTANT_HELP,
+            "examples": ["2031-03-03T09:30:00+01:00", "2031-03-03T09:30"],
+        },
+        **extra,
+    )
+
+
+class PostIn(Body):
+    """A new draft. Without a category, the classifier's suggestion is used and returned."""
+
+    channel_id = _id(required=True)
+    text = _text(required=True)
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"enum": [*(c.value for c in Category), None]},
+    )
+    scheduled_at = _instant(required=True)
+
+
+class PostPatch(Body):
+    """Changes to a post: only the fields given change."""
+
+    version = _version()
+    channel_id = _id()
+    text = _text()
+    category = _text(metadata={"enum": [c.value for c in Category]})
+    scheduled_at = _instant()
+
+
+class Transition(Body):
+    """A state change, made on the version the caller last read."""
+
+    version = _version()
+
+
+class Approval(Transition):
+    override_reason = _text(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Needed when the post is evidence of an error finding."},
+    )
+
+
+class ChangesRequested(Transition):
+    comment = _text(load_default="", metadata={"description": "What should change."})
+
+
+class Reschedule(Transition):
+    scheduled_at = _instant(required=True)
+
+
+class PostQuery(Schema):
+    """Filters of the post list; `from` and `to` are local days, both included."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to", metadata={"description": "Included."})
+    channel = _text(metadata={"description": "A channel id or name."})
+    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
+
+
+class RangeQuery(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    start = fields.Date(data_key="from")
+    end = fields.Date(data_key="to", metadata={"description": "Included."})
+
+
+class Suggestion(Schema):
+    category = fields.String()
+    confidence = fields.Float()
+    signals = fields.List(fields.String())
+
+
+class Post(Schema):
+    id = fields.Integer()
+    channel_id = fields.Integer()
+    channel = fields.Function(lambda post: post.channel.name)
+    network = fields.Function(lambda post: post.channel.network)
+    text = fields.String()
+    category = fields.String()
+    scheduled_at = fields.DateTime()
+    scheduled_at_local = fields.Method("local_time")
+    status = fields.String()
+    version = fields.Integer()
+    author_id = fields.Integer(allow_none=True)
+    approved_by_id = fields.Integer(allow_none=True)
+    approved_version = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    suggested_category = fields.Nested(
+        Suggestion,
+        metadata={"description": "Only when a post was created without a category."},
+    )
+
+    def local_time(self, post: PostRow) -> str:
+        return local(post.scheduled_at, post.workspace.timezone).isoformat()
+
+
+class PostPage(Schema):
+    posts = fields.List(fields.Nested(Post))
+    next = fields.String(allow_none=True, metadata={"description": "The next page, or null."})
+
+
+class Channel(Schema):
+    # Publisher settings and secrets stay out: a viewer's token may read this.
+    id = fields.Integer()
+    name = fields.String()
+    network = fields.String()
+    handle = fields.String()
+
+
+class Channels(Schema):
+    channels = fields.List(fields.Nested(Channel))
+
+
+class Measure(fields.Field):
+    """A finding's measured value or threshold: a number, or a string ("1/3", "PT4H")."""
+
+
+class Finding(Schema):
+    rule = fields.String()
+    severity = fields.String()
+    channel = fields.String(allow_none=True)
+    window_start = fields.String()
+    window_end = fields.String()
+    post_ids = fields.List(fields.Integer())
+    measured = Measure(metadata={"type": ["number", "string"]})
+    threshold = Measure(metadata={"type": ["number", "string"]})
+    message = fields.String()
+    hint = fields.String()
+
+
+class Findings(Schema):
+    findings = fields.List(fields.Nested(Finding))
+
+
+class ErrorDetail(Schema):
+    code = fields.Integer(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class Error(Schema):
+    """Every error of the API: {"error": {"code", "message", "fields"}}."""
+
+    error = fields.Nested(ErrorDetail, required=True)

@@ -1,0 +1,181 @@
+"""WTForms (through Flask-WTF, so every form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from planner.localtime import is_valid_timezone
+from planner.models import NETWORKS, Channel, Role
+from planner.publishers import PUBLISHERS
+from rules.model import CATEGORY_DEFINITIONS, Category
+
+
+def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as WTForms 3.3 wants its choices."""
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+def channel_choices(channels: Iterable[Channel]) -> list[SelectChoice]:
+    """A workspace's channels as choices: "Name (network)"."""
+    return choices((c.id, f"{c.name} ({c.network})") for c in channels)
+
+
+ROLE_CHOICES = choices((r.name, r.name.capitalize()) for r in Role)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class WorkspaceForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the workspace a name."), Length(max=120)],
+        description="Usually the brand's name.",
+    )
+    timezone = StringField(
+        "Timezone",
+        validators=[DataRequired("Pick the timezone the team plans in.")],
+        default="UTC",
+        description="An IANA name such as Europe/Berlin or America/New_York.",
+    )
+    allow_self_approval = BooleanField(
+        "Allow approvers to approve their own posts (for one-person teams)"
+    )
+
+    def validate_timezone(self, field: StringField) -> None:
+        if not is_valid_timezone(field.data or ""):
+            raise ValidationError(f"'{field.data}' is not a timezone we know; try Europe/Berlin.")
+
+
+class MemberForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter the person's email."), Email("That is not an email.")],
+    )
+    display_name = StringField("Name (for a new account)", validators=[Optional(), Length(max=120)])
+    role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES)
+
+
+class ChannelForm(FlaskForm):
+    network = SelectField("Network", choices=choices((n, n) for n in NETWORKS))
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Name the channel."), Length(max=80)],
+        description="How the team calls it, e.g. 'Mastodon EN'.",
+    )
+    handle = StringField("Handle", validators=[Optional(), Length(max=120)])
+    publisher_kind = SelectField(
+        "Publisher",
+        choices=choices((kind, kind) for kind in PUBLISHERS),
+        default="outbox",
+        description="; ".join(f"{kind} {p.description}" for kind, p in PUBLISHERS.items()) + ".",
+    )
+    target_url = StringField(
+        "Webhook URL or Mastodon instance URL",
+        validators=[Optional(), URL(require_tld=False, message="Enter a full http(s) URL.")],
+    )
+    secret = PasswordField(
+        "Secret (webhook signing secret or Mastodon access token)",
+        validators=[Optional(), Length(max=500)],
+        description="Write-only: leave empty to keep the stored one.",
+    )
+    clear_secret = BooleanField("Remove the stored secret")
+
+    def validate_target_url(self, field: StringField) -> None:
+        publisher = PUBLISHERS.get(self.publisher_kind.data or "")
+        if publisher is not None and publisher.needs_url and not field.data:
+            raise ValidationError(f"The {self.publisher_kind.data} publisher needs a URL.")
+
+
+CATEGORY_CHOICES = choices(
+    (c.value, f"{c.value.capitalize()}: {CATEGORY_DEFINITIONS[c]}") for c in Category
+)
+
+
+class PostForm(FlaskForm):
+    channel_id = SelectField("Channel", coerce=int, validators=[InputRequired("Pick a channel.")])
+    text = TextAreaField("Text", validators=[DataRequired("Write the text of the post.")])
+    category = RadioField(
+        "Category", choices=CATEGORY_CHOICES, validators=[InputRequired("Pick a category.")]
+    )
+    date = DateField("Date", validators=[InputRequired("Enter a date (YYYY-MM-DD).")])
+    time = TimeField("Time", validators=[InputRequired("Enter a time (HH:MM).")])
+    version = HiddenField()
+
+
+class MoveForm(FlaskForm):
+    date = DateField("Date", validators=[InputRequired("Enter a date (YYYY-MM-DD).")])
+    time = TimeField("Time", validators=[InputRequired("Enter a time (HH:MM).")])
+    version = IntegerField(validators=[InputRequired()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: a CSRF token and the version the person saw."""
+
+    version = IntegerField(validators=[InputRequired()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField("Comment", validators=[DataRequired("Write a comment first.")])
+
+
+SCOPES = (
+    ("planned", "Everything planned (drafts, in review, approved, published)"),
+    ("approved", "Approved and published only"),
+)
+
+
+class SubscriptionForm(FlaskForm):
+    label = StringField(
+        "Label",
+        validators=[DataRequired("Give the subscription a label."), Length(max=120)],
+        description="Who or what it is for, such as “Social team” or “Ana’s phone”.",
+    )
+    channels = SelectMultipleField(
+        "Channels",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+    scope = RadioField("Show", choices=choices(SCOPES), default="planned")
+
+
+class TokenForm(FlaskForm):
+    label = StringField(
+        "Label",
+        validators=[DataRequired("Give the token a label."), Length(max=120)],
+        description="What uses it, such as “Agency planning script”.",
+    )
