@@ -32,9 +32,9 @@ import sqlalchemy as sa  # noqa: E402
 from planner import accounts, create_app, migrate, models  # noqa: E402
 from planner.db import db  # noqa: E402
 from planner.models import Post, Status  # noqa: E402
+from planner.queue import ensure_job  # noqa: E402
 from tests.support.publishing import kill, start_worker, stop  # noqa: E402
 from tests.support.sink import Sink  # noqa: E402
-from planner.queue import ensure_job  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
