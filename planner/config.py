@@ -42,7 +42,7 @@ PUBLISHING_DEFAULTS = {
 
 
 def from_environment() -> dict[str, object]:
-    """Build the Flask config mapping from DESIGN.md's configuration table."""
+    """Build the Flask config mapping from the configuration table of docs/design.md."""
     folder = instance_path()
     folder.mkdir(parents=True, exist_ok=True)
     settings: dict[str, object] = {

@@ -18,7 +18,7 @@ from rules.registry import rule
 
 
 @lru_cache(maxsize=65_536)
-def _words(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     """The words of a text, case ignored (cached: a text is compared with several others)."""
     return frozenset(text.lower().split())
 
@@ -31,7 +31,7 @@ def _similar(first: str, second: str, at_least: Fraction) -> tuple[bool, Fractio
     # Texts of very different lengths are not near copies; this spares reading their words.
     if min(len(first), len(second)) * 4 < max(len(first), len(second)) * 3:
         return None
-    a, b = _words(first), _words(second)
+    a, b = word_set(first), word_set(second)
     small, large = sorted((len(a), len(b)))
     # Words in common are at most the smaller set, words in all at least the larger one.
     if small * at_least.denominator < large * at_least.numerator:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from rules.classifier import classify
 from rules.config import RuleConfig
+from rules.content import word_set
 from rules.model import Finding, PlanItem
 from rules.plan import EPOCH, MICROSECOND, Plan, id_key, to_ts
 from rules.registry import CATALOGUE
@@ -15,10 +16,8 @@ from rules.registry import CATALOGUE
 def clear_caches() -> None:
     """Forget what was learnt about texts (classifier suggestions, word lists). Only
     benchmarks and tests need this: the caches are bounded and never change a result."""
-    from rules.content import _words
-
     classify.cache_clear()
-    _words.cache_clear()
+    word_set.cache_clear()
 
 
 def check(items: Iterable[PlanItem], config: RuleConfig | None = None) -> list[Finding]:

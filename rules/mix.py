@@ -18,7 +18,7 @@ CONVERSATION = family_members([Family.CONVERSATION])
 PROMOTION = frozenset({Category.PROMOTION})
 _FAMILY_NAMES = frozenset(f.value for f in Family)
 
-# Below these a week is too small for a share to mean anything (DESIGN.md).
+# Below these a week is too small for a share to mean anything (docs/design.md, "Rules engine").
 WEEK_MINIMUMS = {"min_channel_posts": 4, "min_workspace_posts": 6}
 
 

@@ -258,7 +258,7 @@ class NetworkCaps:
 
 
 # Frequency studies by Hootsuite, HubSpot, Buffer and Socialbakers, rounded to what a team
-# can remember; the DESIGN.md table.
+# can remember; the table of docs/design.md, "Rules engine".
 NETWORK_CAPS: dict[str, NetworkCaps] = {
     "facebook": NetworkCaps(2, 3, timedelta(hours=4)),
     "instagram": NetworkCaps(2, 3, timedelta(hours=4)),

@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 
+from planner import create_app
+
 _worker_app: Flask | None = None
 
 
@@ -24,8 +26,6 @@ def job_context() -> Iterator[Flask]:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     else:
         if _worker_app is None:
-            from planner import create_app
-
             _worker_app = create_app()
         app = _worker_app
     with app.app_context():

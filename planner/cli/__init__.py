@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
-from planner import accounts, demo, migrate
+from planner import accounts, create_app, demo, migrate
 from planner.cli import bulk, check, feeds, posts
 from planner.cli.params import USER, WORKSPACE
 from planner.config import instance_path
@@ -22,13 +22,7 @@ from planner.db import db
 from planner.models import Role, User, Workspace
 
 
-def _create_app():  # type: ignore[no-untyped-def]
-    from planner import create_app
-
-    return create_app()
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True)
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
 def main() -> None:
     """Planner: a content calendar for social media teams."""
 

@@ -1,4 +1,4 @@
-"""Presets: each changes the mix thresholds as DESIGN.md says, and only those."""
+"""Presets: each changes the mix thresholds as docs/design.md says, and only those."""
 
 from fractions import Fraction
 
