@@ -8,18 +8,16 @@ from typing import Any
 from flask import Flask
 
 from planner import queue, web
-from planner.config import PROJECT_ROOT, from_environment
+from planner.config import from_environment
 from planner.db import db
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, web, background work. Connects to nothing until
     asked."""
-    app = Flask(
-        __name__,
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder="static",
-    )
+    # templates/, static/ and migrations/ live inside the package, so an installed wheel
+    # carries them (docs/design.md, "Layout").
+    app = Flask(__name__)
     app.config.update(from_environment())
     if config:
         app.config.update(config)

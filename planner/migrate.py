@@ -5,12 +5,11 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
-from planner.config import PROJECT_ROOT
-
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # Alembic's package-resource form: found inside the installed package, wherever it is.
+    config.set_main_option("script_location", "planner:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
