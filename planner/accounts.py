@@ -2,43 +2,73 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import unicodedata
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
+from planner import models, secrets_box, tokens
+from planner.db import utcnow
 from planner.localtime import is_valid_timezone
 from planner.models import (
     NETWORKS,
     AuditEvent,
     Channel,
     Membership,
+    PasswordReset,
     Role,
     User,
     Workspace,
 )
-from planner.publishers import PUBLISHERS
+from planner.publishers import PUBLISHERS, Settings
+from planner.publishers.outbound import TargetRefused, check_url
+from planner.secrets_box import SecretsBox
+
+log = logging.getLogger(__name__)
 
 
 class AccountError(ValueError):
-    """A request about users, members or channels that cannot be carried out as asked."""
+    """A request about users, members or channels that cannot be carried out as asked;
+    `field` names the form field it is about, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+PASSWORD_MIN = 8
+# Long enough for any passphrase; longer ones only make hashing a denial of service.
+PASSWORD_MAX = 256
+RESET_VALID = timedelta(hours=24)
+
+
+def check_new_password(password: str, email: str = "") -> None:
+    """AccountError saying what is wrong with a new password, if anything."""
+    if len(password) < PASSWORD_MIN:
+        raise AccountError(f"A password needs at least {PASSWORD_MIN} characters.", "password")
+    if len(password) > PASSWORD_MAX:
+        raise AccountError(f"Keep the password under {PASSWORD_MAX} characters.", "password")
+    if email and password.strip().lower() == email.strip().lower():
+        raise AccountError("Do not use your e-mail address as your password.", "password")
+
+
 def create_user(session: Session, email: str, display_name: str, password: str) -> User:
     email = normalise_email(email)
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+", email):
-        raise AccountError(f"'{email}' is not an email address.")
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", email) or len(email) > 254:
+        raise AccountError(f"'{email[:254]}' is not an email address.")
     if session.scalar(sa.select(User.id).where(User.email == email)):
         raise AccountError(f"There is already an account for {email}.")
-    if len(password) < 8:
-        raise AccountError("A password needs at least 8 characters.")
+    check_new_password(password, email)
     user = User(email=email, display_name=display_name.strip() or email.split("@")[0])
     user.set_password(password)
     session.add(user)
@@ -182,8 +212,10 @@ def remove_member(session: Session, actor: User, membership: Membership) -> None
     if membership.role == Role.admin and _admins(session, workspace) <= 1:
         raise AccountError("You cannot remove the last admin of a workspace.")
     _audit(session, workspace, actor, "member_removed", {"email": membership.user.email})
+    removed = membership.user
     session.delete(membership)
-    session.commit()
+    # Pages open in their browser stop working at once, not at their next sign-in.
+    end_sessions(session, removed)
 
 
 def save_channel(
@@ -199,15 +231,31 @@ def save_channel(
     target_url: str = "",
     secret: str | None = None,
     clear_secret: bool = False,
+    publishing: Settings | None = None,
 ) -> Channel:
-    """Create a channel (channel=None) or update one. An empty secret keeps the stored one."""
+    """Create a channel (channel=None) or update one. An empty secret keeps the stored one.
+
+    `publishing` (the app's publisher settings) seals the secret and says whether private
+    target addresses are allowed; it is needed whenever a secret or a URL is given.
+    """
     if network not in NETWORKS:
         raise AccountError(f"Unknown network '{network}'; choose one of {', '.join(NETWORKS)}.")
-    if publisher_kind not in PUBLISHERS:
+    publisher = PUBLISHERS.get(publisher_kind)
+    if publisher is None:
         raise AccountError(f"Unknown publisher '{publisher_kind}'.")
     name = name.strip()
     if not name:
         raise AccountError("Name the channel.")
+    target_url = target_url.strip()
+    if (secret or target_url) and publishing is None:
+        raise ValueError("publisher settings are needed to store a secret or a URL")
+    if target_url and publishing is not None:
+        try:
+            check_url(target_url, allow_private=publishing.allow_private)
+        except TargetRefused as error:
+            raise AccountError(f"That URL cannot be used: {error}.", "target_url") from error
+    elif publisher.needs_url:
+        raise AccountError(f"The {publisher_kind} publisher needs a URL.", "target_url")
     clash = session.scalar(
         sa.select(Channel.id).where(Channel.workspace_id == workspace.id, Channel.name == name)
     )
@@ -219,11 +267,11 @@ def save_channel(
         session.add(channel)
     channel.network, channel.name, channel.handle = network, name, handle.strip()
     channel.publisher_kind = publisher_kind
-    channel.publisher_settings = {"url": target_url.strip()} if target_url.strip() else {}
+    channel.publisher_settings = {"url": target_url} if target_url else {}
     if clear_secret:
         channel.publisher_secret = None
-    elif secret:
-        channel.publisher_secret = secret
+    elif secret and publishing is not None:
+        channel.publisher_secret = publishing.box.seal(secret)
     session.flush()
     # The secret itself never goes into the audit trail, only whether one is set.
     _audit(
@@ -242,6 +290,19 @@ def save_channel(
     return channel
 
 
+def reseal_secrets(session: Session, box: SecretsBox, rotate: bool = False) -> int:
+    """Encrypt the publisher secrets stored in plain text (all of them with `rotate`, with
+    the newest key); returns how many were written."""
+    count = 0
+    for channel in session.scalars(sa.select(Channel).where(Channel.publisher_secret.is_not(None))):
+        stored = channel.publisher_secret
+        if rotate or not (stored or "").startswith(secrets_box.PREFIX):
+            channel.publisher_secret = box.reseal(stored)
+            count += 1
+    session.commit()
+    return count
+
+
 def update_rule_settings(
     session: Session, actor: User, workspace: Workspace, settings: dict[str, Any]
 ) -> None:
@@ -251,3 +312,110 @@ def update_rule_settings(
     workspace.rule_overrides = {k: v for k, v in settings.items() if k != "preset"}
     _audit(session, workspace, actor, "rules_updated", settings, before)
     session.commit()
+
+
+# --- Signing in, passwords and sessions ---------------------------------------------------------
+
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The account with this e-mail and password, or None. An unknown e-mail costs the same
+    password hashing as a known one, so the answer time does not tell them apart."""
+    user = session.scalar(sa.select(User).where(User.email == normalise_email(email)[:254]))
+    if user is None:
+        method = models.PASSWORD_HASH_METHOD
+        if method not in _DUMMY_HASHES:
+            _DUMMY_HASHES[method] = generate_password_hash(secrets.token_hex(8), method=method)
+        check_password_hash(_DUMMY_HASHES[method], password)
+        return None
+    return user if user.check_password(password) else None
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session of the user, on every device (sign-out, a new password)."""
+    user.session_version = (user.session_version or 0) + 1
+    session.commit()
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Set a new password, the current one being given; every other session ends."""
+    if not user.check_password(current):
+        raise AccountError("That is not your current password.", "current")
+    check_new_password(new, user.email)
+    user.set_password(new)
+    log.info("account=password_changed user=%s", user.id)
+    end_sessions(session, user)
+
+
+def may_issue_reset(session: Session, actor: User, user: User) -> bool:
+    """An admin may issue a reset link for someone only when they administer every workspace
+    that person belongs to: otherwise the admin of a small workspace could take over the
+    account of an admin of a larger one."""
+    if actor.id == user.id:
+        return False
+    theirs = set(
+        session.scalars(sa.select(Membership.workspace_id).where(Membership.user_id == user.id))
+    )
+    ruled = set(
+        session.scalars(
+            sa.select(Membership.workspace_id).where(
+                Membership.user_id == actor.id, Membership.role == Role.admin
+            )
+        )
+    )
+    return bool(theirs) and theirs <= ruled
+
+
+def issue_reset(
+    session: Session, actor: User | None, user: User, now: datetime | None = None
+) -> tuple[PasswordReset, str]:
+    """A one-time link secret to set a new password, valid RESET_VALID; earlier unused links
+    of the person stop working. `actor` None: an operator on the command line."""
+    if actor is not None and not may_issue_reset(session, actor, user):
+        raise AccountError(
+            f"You cannot issue a reset link for {user.email}: they belong to a workspace you "
+            "do not administer. An operator can, with `planner user reset-password`."
+        )
+    now = now or utcnow()
+    session.execute(
+        sa.update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(revoked_at=now)
+    )
+    secret, digest = tokens.new_secret()
+    reset = PasswordReset(
+        user_id=user.id,
+        token_hash=digest,
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+        expires_at=now + RESET_VALID,
+    )
+    session.add(reset)
+    session.commit()
+    return reset, secret
+
+
+def find_reset(session: Session, secret: str, now: datetime | None = None) -> PasswordReset | None:
+    """The live reset of this secret, or None (unknown, used, revoked or expired alike)."""
+    reset = session.scalar(
+        sa.select(PasswordReset).where(PasswordReset.token_hash == tokens.hash_of(secret))
+    )
+    if reset is None or not tokens.is_active(reset, secret) or reset.used_at is not None:
+        return None
+    return reset if reset.expires_at > (now or utcnow()) else None
+
+
+def complete_reset(session: Session, secret: str, password: str) -> User:
+    """Set the new password of a live reset link; the link is used up and every session of
+    the person ends."""
+    reset = find_reset(session, secret)
+    if reset is None:
+        raise AccountError("This link is no longer valid; ask an admin for a new one.")
+    user = reset.user
+    check_new_password(password, user.email)
+    user.set_password(password)
+    reset.used_at = utcnow()
+    log.info("account=password_reset user=%s reset=%s", user.id, reset.id)
+    end_sessions(session, user)
+    return user

@@ -23,9 +23,15 @@ from sqlalchemy.orm import Session
 import rules
 from planner import permissions, planning, workflow
 from planner.db import make_engine
-from planner.localtime import NonexistentLocalTime, local, local_day_bounds, to_utc
+from planner.localtime import (
+    NonexistentLocalTime,
+    day_in_range,
+    local,
+    local_day_bounds,
+    to_utc,
+)
 from planner.models import Channel, Post, Role, User, Workspace
-from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row
+from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row, safe_cell
 from rules.plan_csv import Problem as RowError
 
 EXPORT_COLUMNS = (*COLUMNS, "id", "status", "version")
@@ -36,7 +42,10 @@ def export_csv(
     session: Session, workspace: Workspace, first: date | None = None, last: date | None = None
 ) -> str:
     """The posts scheduled on the local days first..last (both included; None: open) as CSV,
-    times in ISO 8601 with the workspace's offset."""
+    times in ISO 8601 with the workspace's offset. ValueError for a day out of range."""
+    for day in (first, last):
+        if day is not None:
+            day_in_range(day)
     query = (
         sa.select(Post, Channel)
         .join(Channel, Channel.id == Post.channel_id)
@@ -59,10 +68,10 @@ def export_csv(
         writer.writerow(
             [
                 local(post.scheduled_at, workspace.timezone).isoformat(),
-                channel.name,
+                safe_cell(channel.name),
                 channel.network,
                 post.category,
-                post.text,
+                safe_cell(post.text),
                 post.id,
                 str(post.status),
                 post.version,

@@ -34,7 +34,9 @@ class Filters:
             raw = args.get(key)
             return [str(raw)] if raw else []
 
-        channel_ids = tuple(int(v) for v in values("channel") if v.isdigit())
+        channel_ids = tuple(
+            int(v) for v in values("channel") if v.isascii() and v.isdecimal() and len(v) < 10
+        )
         categories = tuple(v for v in values("category") if v in {c.value for c in Category})
         statuses = tuple(v for v in values("status") if v in {s.value for s in Status})
         return cls(channel_ids, categories, statuses)

@@ -41,6 +41,18 @@ PUBLISHING_DEFAULTS = {
 }
 
 
+# Request bodies: the largest CSV import is 8 MB; nothing else comes close.
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 8 * 1024 * 1024
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def from_environment() -> dict[str, object]:
     """Build the Flask config mapping from the configuration table of docs/design.md."""
     folder = instance_path()
@@ -64,4 +76,32 @@ def from_environment() -> dict[str, object]:
         settings["SERVER_NAME"] = os.environ["SERVER_NAME"]
     if os.environ.get("PREFERRED_URL_SCHEME"):
         settings["PREFERRED_URL_SCHEME"] = os.environ["PREFERRED_URL_SCHEME"]
+    https = os.environ.get("PREFERRED_URL_SCHEME") == "https"
+    settings.update(
+        {
+            "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+            "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
+            # Behind https the session cookie never travels in the clear.
+            "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", https),
+            # How many proxies in front of the app set X-Forwarded-For/-Proto/-Host (0: none,
+            # so those headers are ignored).
+            "PLANNER_TRUSTED_PROXIES": int(os.environ.get("PLANNER_TRUSTED_PROXIES", "0")),
+            # Webhook and Mastodon targets must be public addresses unless this is on (tests,
+            # on-premise targets).
+            "PUBLISH_ALLOW_PRIVATE_TARGETS": _flag("PUBLISH_ALLOW_PRIVATE_TARGETS"),
+            # Keys that encrypt publisher secrets (Fernet), newest first; default: derived
+            # from SECRET_KEY. Rotation: put the new key first, run `planner secrets
+            # reencrypt`, then drop the old one.
+            "PLANNER_SECRETS_KEYS": os.environ.get("PLANNER_SECRETS_KEYS", ""),
+            # Host names the site answers to; when set, a request for another Host gets a 400
+            # (Flask's TRUSTED_HOSTS). Without SERVER_NAME, feeds trust only these.
+            "TRUSTED_HOSTS": [
+                h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()
+            ]
+            or None,
+            # Sign-in attempts per e-mail address and per client address.
+            "LOGIN_LIMIT": os.environ.get("LOGIN_LIMIT", "10 per 15 minutes"),
+            "LOGIN_LIMIT_PER_ADDRESS": os.environ.get("LOGIN_LIMIT_PER_ADDRESS", "50 per hour"),
+        }
+    )
     return settings

@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 
 class NonexistentLocalTime(ValueError):
     """A wall-clock time that the zone skips (inside a daylight-saving gap)."""
+
+
+# Days a calendar can show or a plan can name: far enough either way for any plan, and far
+# enough from date's own limits that a week or a month around them still exists.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+# In the tz database but not places: the host's own setting, a POSIX template, and a zone
+# that means "not configured".
+_NOT_PLACES = {"localtime", "posixrules", "Factory"}
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones() - _NOT_PLACES)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -15,15 +30,20 @@ def zone(name: str) -> ZoneInfo:
 
 
 def is_valid_timezone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """Whether `name` is an IANA timezone of a place (Europe/Berlin, UTC), as listed by the
+    tz database: no paths, no host settings, nothing that makes the lookup fail."""
+    return isinstance(name, str) and name in _zones()
 
 
 def timezone_names() -> list[str]:
-    return sorted(available_timezones())
+    return sorted(_zones())
+
+
+def day_in_range(day: date) -> date:
+    """`day`, or ValueError when it is outside FIRST_DAY..LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is out of range ({FIRST_DAY.year}-{LAST_DAY.year})")
+    return day
 
 
 def to_utc(day: date, clock: time, tz_name: str) -> datetime:
@@ -70,16 +90,17 @@ def parse_instant(value: object, tz_name: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError as error:
         raise ValueError(f"{value!r} is not an ISO 8601 date and time") from error
-    if not 1 < parsed.year < 9999:
-        raise ValueError(f"{value!r} is too far from today to plan a post")
+    if not FIRST_DAY.year <= parsed.year <= LAST_DAY.year:
+        raise ValueError(f"{value[:40]!r} is too far from today to plan a post")
     if parsed.tzinfo is None:
         return to_utc(parsed.date(), parsed.time(), tz_name)
     return parsed.astimezone(UTC)
 
 
 def parse_day(value: str, name: str) -> date:
-    """A YYYY-MM-DD date; ValueError naming the parameter otherwise."""
+    """A YYYY-MM-DD date between FIRST_DAY and LAST_DAY; ValueError naming the parameter
+    otherwise."""
     try:
-        return date.fromisoformat(value)
+        return day_in_range(date.fromisoformat(value))
     except ValueError as error:
-        raise ValueError(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from error
+        raise ValueError(f"{name}: {value[:40]!r} is not a date (YYYY-MM-DD) in range") from error

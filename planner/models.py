@@ -78,6 +78,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Raised by sign-out, a password change or a reset: every session made before ends.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
@@ -94,7 +96,8 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie keeps: the id and the session version it was made at."""
+        return f"{self.id}:{self.session_version}"
 
 
 class Workspace(Base):
@@ -142,10 +145,10 @@ class Channel(Base):
     name: Mapped[str] = mapped_column(sa.String(80))
     handle: Mapped[str] = mapped_column(sa.String(120), default="")
     publisher_kind: Mapped[str] = mapped_column(sa.String(32), default="outbox")
-    # Non-secret settings (a webhook URL, a Mastodon instance). Secrets live apart and are
-    # never rendered back to the browser.
+    # Non-secret settings (a webhook URL, a Mastodon instance). Secrets live apart, encrypted
+    # (planner/secrets_box.py), and are never rendered back to the browser.
     publisher_settings: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    publisher_secret: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    publisher_secret: Mapped[str | None] = mapped_column(sa.Text, default=None)
     caps: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -164,7 +167,10 @@ def publish_key(post_id: int, approved_version: int, generation: int) -> str:
 
 class Post(Base):
     __tablename__ = "posts"
-    __table_args__ = (sa.Index("ix_posts_workspace_scheduled", "workspace_id", "scheduled_at"),)
+    __table_args__ = (
+        sa.Index("ix_posts_workspace_scheduled", "workspace_id", "scheduled_at"),
+        sa.UniqueConstraint("author_id", "creation_key", name="uq_posts_author_creation_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
@@ -178,6 +184,8 @@ class Post(Base):
     # Optimistic locking: every change a person makes raises it; writers compare it.
     version: Mapped[int] = mapped_column(default=1)
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The composer's one-time key: a form sent twice creates one post, not two.
+    creation_key: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -311,3 +319,22 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship()
+
+
+class PasswordReset(Base):
+    """A one-time link to set a new password, issued by an admin or an operator."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -58,3 +58,17 @@ def require(role: Role | None, action: str) -> None:
     """Raise PermissionDenied unless `role` may perform `action`."""
     if not allowed(role, action):
         raise PermissionDenied(action, ACTIONS[action], role)
+
+
+def may_create_workspace(session: Session, user: User) -> bool:
+    """Who may create a workspace from the web: people who administer one already. Anyone
+    else asks an admin, or an operator runs `planner workspace create` (a viewer invited to
+    read a plan should not open brands of their own on the install)."""
+    return (
+        session.scalar(
+            sa.select(Membership.id)
+            .where(Membership.user_id == user.id, Membership.role == Role.admin)
+            .limit(1)
+        )
+        is not None
+    )

@@ -330,7 +330,10 @@ class Overview:
     """What the Publishing page shows an admin."""
 
     redis_ok: bool
-    workers: list[dict[str, str]]
+    # How many, not which: workers serve every workspace of the install, and their names
+    # carry host names and process ids.
+    workers: int
+    busy_workers: int
     queue_depths: dict[str, int]
     scheduled: int
     next_due: list[Post]
@@ -365,17 +368,11 @@ def overview(session: Session, workspace: Workspace) -> Overview:
     )
     try:
         connection = redis_for()
-        workers = [
-            {
-                "name": w.name,
-                "state": str(w.get_state()),
-                "seen": w.last_heartbeat.isoformat() if w.last_heartbeat else "",
-            }
-            for w in Worker.all(connection=connection)
-        ]
+        states = [str(w.get_state()) for w in Worker.all(connection=connection)]
+        busy = sum(state == "busy" for state in states)
         depths = {name: Queue(name, connection=connection).count for name in QUEUE_NAMES}
         scheduled = ScheduledJobRegistry("publish", connection=connection).count
         ok = True
     except redis.RedisError:
-        workers, depths, scheduled, ok = [], {}, 0, False
-    return Overview(ok, workers, depths, scheduled, next_due, failures, overdue)
+        states, busy, depths, scheduled, ok = [], 0, {}, 0, False
+    return Overview(ok, len(states), busy, depths, scheduled, next_due, failures, overdue)

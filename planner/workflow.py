@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import rules
@@ -223,11 +224,25 @@ def _finish(session: Session, post: Post) -> Post:
     return post
 
 
-def create_post(session: Session, actor: User, workspace: Workspace, content: PostContent) -> Post:
-    """Create a draft; validates the content and the actor's role."""
+def create_post(
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    content: PostContent,
+    creation_key: str | None = None,
+) -> Post:
+    """Create a draft; validates the content and the actor's role.
+
+    `creation_key` is the composer's one-time key: the same form sent twice (a double click,
+    a resend after a timeout) gives back the post the first one made.
+    """
     permissions.require(permissions.role_of(session, actor, workspace), "create_post")
     if content.channel.workspace_id != workspace.id:
         raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
+    if creation_key is not None:
+        earlier = _created_with(session, actor, creation_key)
+        if earlier is not None:
+            return earlier
     validate_content(content, new=True)
     now = utcnow()
     post = Post(
@@ -240,13 +255,28 @@ def create_post(session: Session, actor: User, workspace: Workspace, content: Po
         status=Status.draft,
         version=1,
         author_id=actor.id,
+        creation_key=creation_key,
         created_at=now,
         updated_at=now,
     )
     session.add(post)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same key from a request running at the same time won the insert.
+        session.rollback()
+        earlier = _created_with(session, actor, creation_key) if creation_key else None
+        if earlier is None:
+            raise
+        return earlier
     _audit(session, post, actor, "created", None)
     return _finish(session, post)
+
+
+def _created_with(session: Session, actor: User, creation_key: str) -> Post | None:
+    return session.scalar(
+        sa.select(Post).where(Post.author_id == actor.id, Post.creation_key == creation_key)
+    )
 
 
 def _revoking(post: Post) -> dict[str, Any]:
@@ -407,6 +437,34 @@ def blocking_findings(session: Session, post: Post) -> list[rules.Finding]:
     ]
 
 
+TEXT_EVENTS = ("created", "edited")
+
+
+def text_changed(event: AuditEvent) -> bool:
+    """Whether this audit event wrote the post's text (its creation, or an edit of it)."""
+    if event.action == "created":
+        return True
+    before, after = event.before or {}, event.after or {}
+    return event.action == "edited" and before.get("text") != after.get("text")
+
+
+def text_authors(session: Session, post: Post) -> set[int]:
+    """Who wrote a version of the post's text since its last approval (from its history)."""
+    last_approval = session.scalar(
+        sa.select(sa.func.max(AuditEvent.id)).where(
+            AuditEvent.post_id == post.id, AuditEvent.action == "approved"
+        )
+    )
+    events = session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.post_id == post.id,
+            AuditEvent.action.in_(TEXT_EVENTS),
+            AuditEvent.id > (last_approval or 0),
+        )
+    )
+    return {e.actor_id for e in events if e.actor_id is not None and text_changed(e)}
+
+
 def approve(
     session: Session,
     actor: User,
@@ -419,11 +477,14 @@ def approve(
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
     _check(session, actor, post, "approve", {Status.in_review}, expected_version)
-    self_approved = post.author_id == actor.id
+    # Four eyes on the text that goes out: whoever wrote any version of it since the last
+    # approval (not only the post's author) cannot be the one who approves it.
+    self_approved = actor.id in text_authors(session, post)
     if self_approved and not workspace.allow_self_approval:
         raise TransitionNotAllowed(
-            "You wrote this post, so another approver must sign it off (four eyes). "
-            "An admin can allow self-approval for one-person teams in the workspace settings."
+            "You wrote text of this post since it was last approved, so another approver must "
+            "sign it off (four eyes). An admin can allow self-approval for one-person teams in "
+            "the workspace settings."
         )
     notes = ["self-approval allowed by the workspace setting"] if self_approved else []
     blocking = blocking_findings(session, post)

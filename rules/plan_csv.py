@@ -27,6 +27,28 @@ COLUMNS = ("scheduled_at", "channel", "network", "category", "text")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 
 
+# Spreadsheets run a cell that starts with one of these as a formula (CSV injection); an
+# export writes such cells with a leading apostrophe, which an import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(value: str) -> bool:
+    return value.startswith(FORMULA_STARTS) or (
+        value.startswith("'") and _formula_like(value[1:])
+    )
+
+
+def safe_cell(value: str) -> str:
+    """A cell as an export writes it: prefixed with ' where a spreadsheet would see a
+    formula (and where the text itself starts with such a prefix, so that it round-trips)."""
+    return "'" + value if _formula_like(value) else value
+
+
+def read_cell(value: str) -> str:
+    """A cell as written by `safe_cell`, back to its text."""
+    return value[1:] if value.startswith("'") and _formula_like(value[1:]) else value
+
+
 def csv_lines(text: str) -> list[str]:
     """The lines of a CSV text with their line ends, for csv.reader."""
     lines = _LINE.findall(text)
@@ -86,7 +108,7 @@ def read_row(
     the category was empty. Raises PlanCsvError with every problem of the row."""
 
     def value(column: str) -> str:
-        return (row.get(column) or "").strip()
+        return read_cell((row.get(column) or "").strip())
 
     problems: list[Problem] = []
     raw_time = value("scheduled_at")
@@ -141,7 +163,7 @@ def read_row(
         network=value("network").lower(),
         scheduled_at=scheduled_at,
         category=category,
-        text=row.get("text") or "",
+        text=read_cell(row.get("text") or ""),
     )
     return item, guess
 

@@ -22,10 +22,17 @@ os.environ["PLANNER_INSTANCE"] = str(_TMP / "instance")
 from planner import accounts, create_app, migrate, models  # noqa: E402
 from planner.db import Base, db  # noqa: E402
 from planner.models import Channel, Role, User, Workspace  # noqa: E402
+from planner.publishers import Settings  # noqa: E402
+from planner.secrets_box import SecretsBox  # noqa: E402
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 PASSWORD = "correct horse battery"
+SECRET_KEY = "test-secret"
+# Publisher settings as the test app has them (for channels made outside a request).
+PUBLISHING = Settings(
+    str(_TMP / "outbox"), True, SecretsBox.from_config({"SECRET_KEY": SECRET_KEY})
+)
 # Hashing strength is not under test here; a cheap method keeps the suite fast.
 models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
@@ -54,7 +61,10 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
             "TESTING": True,
             "DATABASE_URL": database_url,
             "REDIS_URL": REDIS_URL,
-            "SECRET_KEY": "test-secret",
+            "SECRET_KEY": SECRET_KEY,
+            # The tests' publishing targets listen on 127.0.0.1; the outbound guard is
+            # tested with this off (tests/web/test_security.py).
+            "PUBLISH_ALLOW_PRIVATE_TARGETS": True,
             "PLANNER_OUTBOX": str(tmp_path / "outbox"),
         }
     )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import joinedload
 
-from planner import queue, workflow
+from planner import publishers, queue, workflow
 from planner.db import db, utcnow
 from planner.models import Post, Status, Workspace, publish_key
 from planner.publishers import (
@@ -86,7 +86,7 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         key=publish_key(post.id, approved_version, post.key_generation),
     )
     try:
-        publisher = for_channel(channel, str(app.config["PLANNER_OUTBOX"]))
+        publisher = for_channel(channel, publishers.Settings.from_config(app.config))
         result = publisher.publish(request)
     except TransientPublishError as error:
         return _transient(app, session, post, approved_version, error)
@@ -157,7 +157,7 @@ def _sweep(app: Flask) -> dict[str, int]:
         sa.select(Post).where(Post.status == Status.publishing, Post.claimed_at < now - lease)
     ).all()
     for post in stuck:
-        publisher = for_channel(post.channel, str(app.config["PLANNER_OUTBOX"]))
+        publisher = for_channel(post.channel, publishers.Settings.from_config(app.config))
         version = post.approved_version or 0
         if publisher.deduplicates:
             # The same key again: the target answers with the post it may already have made.

@@ -11,7 +11,7 @@ import secrets
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import AppGroup, FlaskGroup, with_appcontext
 
 from planner import accounts, create_app, demo, migrate
@@ -19,7 +19,10 @@ from planner.cli import bulk, check, feeds, posts
 from planner.cli.params import USER, WORKSPACE
 from planner.config import instance_path
 from planner.db import db
+from planner.feeds import configured_base_url
 from planner.models import Role, User, Workspace
+from planner.publishers import Settings
+from planner.secrets_box import SecretsBox, SecretUnreadable
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
@@ -41,6 +44,28 @@ def db_upgrade(revision: str) -> None:
     click.echo(
         f"database is at {revision}: {sa.make_url(url).render_as_string(hide_password=True)}"
     )
+    if revision == "head":
+        # Secrets stored before they were encrypted are sealed now.
+        sealed = accounts.reseal_secrets(db.session, SecretsBox.from_config(current_app.config))
+        if sealed:
+            click.echo(f"encrypted {sealed} publisher secret(s) stored in plain text")
+
+
+@main.group("secrets", cls=AppGroup)
+def secrets_group() -> None:
+    """Publisher secrets at rest."""
+
+
+@secrets_group.command("reencrypt")
+def secrets_reencrypt() -> None:
+    """Seal every publisher secret with the newest key of PLANNER_SECRETS_KEYS (after putting
+    a new key first); then the old key can be dropped."""
+    box = SecretsBox.from_config(current_app.config)
+    try:
+        count = accounts.reseal_secrets(db.session, box, rotate=True)
+    except SecretUnreadable as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"re-encrypted {count} publisher secret(s) with the newest key")
 
 
 @main.group("user", cls=AppGroup)
@@ -63,6 +88,24 @@ def user_create(email: str, name: str, password: str | None) -> None:
     click.echo(f"created user {user.email}")
     if generated:
         click.echo(f"password: {password}")
+
+
+@user_group.command("reset-password")
+@click.argument("user", type=USER)
+@click.option("--base-url", default=None, help="The site's address (default: SERVER_NAME).")
+def user_reset_password(user: User, base_url: str | None) -> None:
+    """Print a one-time link (valid 24 hours) for USER to set a new password."""
+    base = base_url or configured_base_url(current_app.config)
+    if not base or not base.startswith(("https://", "http://")):
+        raise click.ClickException(
+            "the site's address is unknown: pass --base-url https://planner.example.com "
+            "or set SERVER_NAME (and PREFERRED_URL_SCHEME)"
+        )
+    _, secret = accounts.issue_reset(db.session, None, user)
+    with current_app.test_request_context(base_url=base.rstrip("/")):
+        link = url_for("auth.reset_password", token=secret, _external=True)
+    click.echo(f"reset link for {user.email} (valid 24 hours, works once):")
+    click.echo(link)
 
 
 @main.group("workspace", cls=AppGroup)
@@ -134,6 +177,7 @@ def channel_add(
             publisher_kind=publisher,
             target_url=target_url,
             secret=secret,
+            publishing=Settings.from_config(current_app.config),
         )
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error

@@ -29,9 +29,12 @@ def export_command(
     workspace: Workspace, start: datetime | None, end: datetime | None, output: IO[str]
 ) -> None:
     """Write the workspace's posts of a range of local days as CSV."""
-    text = bulk.export_csv(
-        db.session, workspace, start.date() if start else None, end.date() if end else None
-    )
+    try:
+        text = bulk.export_csv(
+            db.session, workspace, start.date() if start else None, end.date() if end else None
+        )
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--from/--to") from error
     output.write(text)
 
 

@@ -38,6 +38,7 @@ from planner.feeds.ical import (
     summary_for,
 )
 from planner.feeds.store import (
+    AddressUnknown,
     StoredFeed,
     active_filters,
     load_events,
@@ -59,6 +60,7 @@ from planner.feeds.subscriptions import (
 )
 
 __all__ = [
+    "AddressUnknown",
     "CANCELLED_KEPT",
     "EVENT_LENGTH",
     "EVENT_STATUS",

@@ -322,12 +322,17 @@ _FRESHNESS = sa.select(
 )
 
 
+class AddressUnknown(RuntimeError):
+    """No base URL for the feed's links: no SERVER_NAME, no earlier rendering, and a request
+    whose Host header is not to be trusted."""
+
+
 def rendering_for(
     session: Session,
     workspace: Workspace,
     feed_filter: FeedFilter,
     configured_base: str | None,
-    request_base: str,
+    request_base: str | None,
     now: datetime | None = None,
     max_events: int = MAX_EVENTS,
     force: bool = False,
@@ -348,8 +353,13 @@ def rendering_for(
         configured_base
         or (row[2] if row is not None else None)
         or sticky_base_url(session, workspace.id)
-        or request_base.rstrip("/")
+        or (request_base or "").rstrip("/")
     )
+    if not base_url:
+        raise AddressUnknown(
+            "Planner's public address is not configured: set SERVER_NAME (and "
+            "PREFERRED_URL_SCHEME=https)"
+        )
     [stored] = render(session, workspace, [feed_filter], base_url, now, max_events)
     session.commit()
     return stored

@@ -6,6 +6,10 @@ the admin checks and the workers ask `PUBLISHERS` and `for_channel` instead of i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from planner.models import Channel
 from planner.publishers.base import (
     PUBLISHERS,
@@ -19,17 +23,40 @@ from planner.publishers.base import (
     TransientPublishError,
     register,
 )
+from planner.secrets_box import SecretsBox, SecretUnreadable
 
 
-def for_channel(channel: Channel, outbox_folder: str) -> Publisher:
-    """The publisher configured for a channel; PermanentPublishError for an unknown kind."""
+@dataclass(frozen=True)
+class Settings:
+    """What publishers need from the app's configuration."""
+
+    outbox: str
+    allow_private: bool
+    box: SecretsBox
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        return cls(
+            str(config["PLANNER_OUTBOX"]),
+            bool(config.get("PUBLISH_ALLOW_PRIVATE_TARGETS")),
+            SecretsBox.from_config(config),
+        )
+
+
+def for_channel(channel: Channel, settings: Settings) -> Publisher:
+    """The publisher configured for a channel; PermanentPublishError for an unknown kind or
+    a secret that cannot be read."""
     kind = PUBLISHERS.get(channel.publisher_kind)
     if kind is None:
         raise PermanentPublishError(
             f"unknown publisher '{channel.publisher_kind}'; edit the channel"
         )
-    settings = channel.publisher_settings or {}
-    return kind(Target(str(settings.get("url") or ""), channel.publisher_secret, outbox_folder))
+    try:
+        secret = settings.box.open(channel.publisher_secret)
+    except SecretUnreadable as error:
+        raise PermanentPublishError(str(error)) from error
+    url = str((channel.publisher_settings or {}).get("url") or "")
+    return kind(Target(url, secret, settings.outbox, settings.allow_private))
 
 
 # Importing the kinds registers them; they import only `base`, so there is no cycle.
@@ -43,6 +70,7 @@ __all__ = [
     "PublishRequest",
     "PublishResult",
     "Publisher",
+    "Settings",
     "Target",
     "TransientPublishError",
     "for_channel",

@@ -66,11 +66,13 @@ class OutcomeUnknownError(PublishError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where a channel publishes: its URL and secret, and the folder of the outbox."""
+    """Where a channel publishes: its URL and (opened) secret, the folder of the outbox, and
+    whether private addresses are allowed (PUBLISH_ALLOW_PRIVATE_TARGETS)."""
 
     url: str
     secret: str | None
     outbox: str
+    allow_private: bool = False
 
 
 class Publisher(ABC):

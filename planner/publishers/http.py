@@ -7,14 +7,16 @@ import time
 
 import requests
 import urllib3
+from requests_hardened.ip_filter import InvalidIPAddress
 
+from planner.publishers import outbound
 from planner.publishers.base import (
     OutcomeUnknownError,
     PermanentPublishError,
     TransientPublishError,
 )
 
-TIMEOUT = (5, 10)  # seconds to connect, seconds to read the answer
+TIMEOUT = outbound.TIMEOUT
 TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
 
 
@@ -32,25 +34,54 @@ def retry_after(response: requests.Response) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+# What an answer means for the person who reads it on the post.
+MEANINGS = {
+    400: "the target refused the post as malformed",
+    401: "the target refused the channel's credentials: enter a new secret or token",
+    403: "the target refused the channel's credentials: enter a new secret or token",
+    404: "the target URL does not exist: check the channel's URL",
+    405: "the target URL does not take posts: check the channel's URL",
+    410: "the target URL is gone: check the channel's URL",
+    413: "the target refused the post as too large",
+    415: "the target refused the post's format",
+    422: "the target refused the post's content (too long, or not allowed)",
+}
+
+
 def _reason(response: requests.Response) -> str:
-    text = response.text.strip().replace("\n", " ")
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        text = body["error"]
-    return (
-        f"{response.status_code} {response.reason}: {text[:300]}"
-        if text
-        else (f"{response.status_code} {response.reason}")
-    )
+    """What failed, from the status alone. The target's body stays out: the message is shown
+    to every member of the workspace, and a body read back from an arbitrary URL is how a
+    forged request leaks what it reached."""
+    meaning = MEANINGS.get(response.status_code, "the target answered with an error")
+    if response.status_code >= 500:
+        meaning = "the target had an error of its own"
+    elif response.status_code in (408, 425, 429):
+        meaning = "the target asked to try again later"
+    return f"{meaning} (HTTP {response.status_code})"
 
 
-def send(method: str, url: str, *, deduplicates: bool, **kwargs: object) -> requests.Response:
-    """Send and sort the outcome into success, transient, permanent or unknown."""
+def send(
+    method: str,
+    url: str,
+    *,
+    deduplicates: bool,
+    allow_private: bool = False,
+    **kwargs: object,
+) -> requests.Response:
+    """Send through the outbound guard and sort the outcome into success, transient,
+    permanent or unknown."""
     try:
-        response = requests.request(method, url, timeout=TIMEOUT, **kwargs)  # type: ignore[arg-type]
+        outbound.check_url(url, allow_private=allow_private)
+    except outbound.TargetRefused as error:
+        raise PermanentPublishError(f"not sent: {error}") from error
+    try:
+        with outbound.session(allow_private=allow_private) as http:
+            response = http.request(method, url, **kwargs)  # type: ignore[arg-type]
+    except InvalidIPAddress as error:
+        raise PermanentPublishError(
+            "not sent: the target's address is private or local; publishing targets must be "
+            "on the public internet"
+        ) from error
     except requests.ConnectTimeout as error:
         raise TransientPublishError(f"could not connect to {url}: timed out") from error
     except requests.ReadTimeout as error:
@@ -61,11 +92,16 @@ def send(method: str, url: str, *, deduplicates: bool, **kwargs: object) -> requ
         # The connection broke after the request went out: the post may exist.
         raise _unknown_or_retry(url, deduplicates) from error
     except requests.RequestException as error:
-        raise PermanentPublishError(f"bad request to {url}: {error}") from error
+        raise PermanentPublishError(f"could not send to {url}: {type(error).__name__}") from error
     if response.status_code in TRANSIENT_STATUSES:
         raise TransientPublishError(_reason(response), retry_after(response))
     if response.status_code >= 400:
         raise PermanentPublishError(_reason(response))
+    if 300 <= response.status_code < 400:
+        # Redirects are not followed: they could lead anywhere, inwards included.
+        raise PermanentPublishError(
+            f"{_reason(response)} (a redirect); enter the final URL in the channel"
+        )
     return response
 
 

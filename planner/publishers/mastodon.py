@@ -37,6 +37,7 @@ class MastodonPublisher(Publisher):
             "POST",
             f"{self.instance}/api/v1/statuses",
             deduplicates=True,
+            allow_private=self.target.allow_private,
             data={"status": request.text},
             headers=headers,
         )
@@ -49,6 +50,7 @@ class MastodonPublisher(Publisher):
             "GET",
             f"{self.instance}/api/v1/accounts/verify_credentials",
             deduplicates=True,
+            allow_private=self.target.allow_private,
             headers=self._headers(),
         )
         account = response.json()

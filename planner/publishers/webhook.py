@@ -37,7 +37,14 @@ class WebhookPublisher(Publisher):
         headers = {"Content-Type": "application/json", "Idempotency-Key": request.key}
         if self.target.secret:
             headers["X-Planner-Signature"] = signature(body, self.target.secret)
-        response = send("POST", self.target.url, deduplicates=False, data=body, headers=headers)
+        response = send(
+            "POST",
+            self.target.url,
+            deduplicates=False,
+            allow_private=self.target.allow_private,
+            data=body,
+            headers=headers,
+        )
         try:
             answer = response.json()
         except ValueError:

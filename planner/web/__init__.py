@@ -8,7 +8,7 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from planner import review
+from planner import review, workflow
 from planner.db import db
 from planner.localtime import local
 from planner.models import User
@@ -26,9 +26,11 @@ from planner.web import (
     posts,
     publishing,
     rule_settings,
+    security,
     settings,
     workspaces,
 )
+from planner.web.security import external_url, whole_number
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -51,6 +53,7 @@ BLUEPRINTS = (
 
 
 def init_app(app: Flask) -> None:
+    security.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -65,6 +68,8 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
 
     app.jinja_env.globals["word_diff"] = review.word_diff
+    app.jinja_env.globals["text_changed"] = workflow.text_changed
+    app.jinja_env.filters["external_url"] = external_url
 
     @app.template_filter("in_tz")
     def in_tz(value: str | datetime | None, tz_name: str) -> str:
@@ -76,8 +81,14 @@ def init_app(app: Flask) -> None:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
+def _load_user(session_id: str) -> User | None:
+    """The user of a session, if the session is still current: "<id>:<session version>",
+    and a sign-out, password change or reset since then raised the version."""
+    user_id, _, raw_version = session_id.partition(":")
+    number, version = whole_number(user_id), whole_number(raw_version)
+    if number is None or version is None:
         return None
+    user = db.session.get(User, number)
+    if user is None or user.session_version != version:
+        return None
+    return user

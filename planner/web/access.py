@@ -33,13 +33,6 @@ class Access:
         return render_template(template, access=self, workspace=self.workspace, **context)
 
 
-def safe_next(target: str | None, default: str) -> str:
-    """`target` if it is a path on this site, else `default` (no open redirects)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 def workspace_access(slug: str, action: str = "view") -> Access:
     """The workspace and the current user's role; 404 for non-members (no leak), 403 below
     the role the action needs."""

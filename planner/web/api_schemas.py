@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from planner.localtime import local
+from planner.localtime import FIRST_DAY, LAST_DAY, local
 from planner.models import Post as PostRow
 from planner.models import Status
 from rules.model import Category
@@ -46,6 +46,10 @@ def _version() -> fields.Integer:
 
 def _text(**extra: Any) -> fields.String:
     return fields.String(validate=_no_nul, **extra)
+
+
+def _day(**extra: Any) -> fields.Date:
+    return fields.Date(validate=validate.Range(FIRST_DAY, LAST_DAY), **extra)
 
 
 def _instant(**extra: Any) -> fields.String:
@@ -109,8 +113,8 @@ class PostQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.Date(data_key="from")
-    end = fields.Date(data_key="to", metadata={"description": "Included."})
+    start = _day(data_key="from")
+    end = _day(data_key="to", metadata={"description": "Included."})
     channel = _text(metadata={"description": "A channel id or name."})
     category = fields.String(validate=validate.OneOf([c.value for c in Category]))
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
@@ -122,8 +126,8 @@ class RangeQuery(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    start = fields.Date(data_key="from")
-    end = fields.Date(data_key="to", metadata={"description": "Included."})
+    start = _day(data_key="from")
+    end = _day(data_key="to", metadata={"description": "Included."})
 
 
 class Suggestion(Schema):

@@ -9,6 +9,7 @@ from planner import planning, review, workflow
 from planner.db import db
 from planner.web.access import workspace_access
 from planner.web.posts import kept_comment
+from planner.web.security import whole_number
 
 bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
 
@@ -29,9 +30,10 @@ def _selection(values: list[str]) -> list[tuple[int, int]]:
     """Form values "post_id:version" as pairs; malformed ones are dropped."""
     pairs = []
     for value in values:
-        post_id, _, version = value.partition(":")
-        if post_id.isdigit() and version.isdigit():
-            pairs.append((int(post_id), int(version)))
+        raw_id, _, raw_version = value.partition(":")
+        post_id, version = whole_number(raw_id), whole_number(raw_version)
+        if post_id is not None and version is not None:
+            pairs.append((post_id, version))
     return pairs
 
 

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 
 from planner import bulk, queue, workflow
 from planner.db import db
+from planner.localtime import parse_day
 from planner.web.access import Access, workspace_access
 
 bp = Blueprint("bulk", __name__, url_prefix="/w/<slug>/bulk")
@@ -29,9 +30,9 @@ MAX_UPLOAD = 8 * 1024 * 1024
 def _day(name: str) -> date | None:
     raw = request.args.get(name) or ""
     try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+        return parse_day(raw, name) if raw else None
+    except ValueError as error:
+        abort(400, f"{error}; use YYYY-MM-DD.")
 
 
 def _page(access: Access, status: int = 200, **extra):  # type: ignore[no-untyped-def]

@@ -9,9 +9,10 @@ from flask_login import login_required
 
 from planner import calendar, planning
 from planner.db import db, utcnow
-from planner.localtime import local, week_start
+from planner.localtime import local, parse_day, week_start
 from planner.models import Status
 from planner.web.access import channels_of, workspace_access
+from planner.web.security import whole_number
 from rules.model import Category
 
 bp = Blueprint("calendar", __name__, url_prefix="/w/<slug>")
@@ -24,9 +25,9 @@ def _date_arg(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        abort(400, f"'{raw}' is not a date; use YYYY-MM-DD.")
+        return parse_day(raw, name)
+    except ValueError as error:
+        abort(400, f"{error}; use YYYY-MM-DD.")
 
 
 def _context(slug: str):  # type: ignore[no-untyped-def]
@@ -83,9 +84,9 @@ def week(slug: str):  # type: ignore[no-untyped-def]
 def _highlighted(week_findings: list) -> set[int]:  # type: ignore[type-arg]
     """Posts to highlight when the page was opened from a finding's "show posts" link (the
     way that works without JavaScript)."""
-    raw = request.args.get("finding", "")
-    if raw.isdigit() and int(raw) < len(week_findings):
-        return {int(p) for p in week_findings[int(raw)].post_ids}
+    index = whole_number(request.args.get("finding"))
+    if index is not None and index < len(week_findings):
+        return {int(p) for p in week_findings[index].post_ids}
     return set()
 
 
@@ -96,10 +97,9 @@ def month(slug: str):  # type: ignore[no-untyped-def]
     raw = request.args.get("month")
     if raw:
         try:
-            year, number = (int(part) for part in raw.split("-"))
-            first = date(year, number, 1)
+            first = parse_day(f"{raw}-01", "month")
         except ValueError:
-            abort(400, f"'{raw}' is not a month; use YYYY-MM.")
+            abort(400, f"'{raw[:40]}' is not a month; use YYYY-MM.")
     else:
         first = today.replace(day=1)
     weeks = calendar.month(db.session, access.workspace, first.year, first.month, filters)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from planner import accounts
 from planner.db import db
 from planner.models import Channel
-from planner.publishers import PublishError, for_channel
+from planner.publishers import PublishError, Settings, for_channel
 from planner.web.access import channel_in, channels_of, workspace_access
 from planner.web.forms import ChannelForm
 from rules.model import TEXT_LIMITS
@@ -47,10 +47,12 @@ def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
                 target_url=form.target_url.data or "",
                 secret=form.secret.data or None,
                 clear_secret=bool(form.clear_secret.data),
+                publishing=Settings.from_config(current_app.config),
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            form.name.errors = [*form.name.errors, str(error)]
+            field = form.target_url if error.field == "target_url" else form.name
+            field.errors = [*field.errors, str(error)]
         else:
             flash(f"Channel '{saved.name}' saved.", "success")
             return redirect(url_for("channels.index", slug=slug))
@@ -83,7 +85,7 @@ def test(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "manage_channels")
     channel = channel_in(access, channel_id)
     try:
-        confirmed = for_channel(channel, str(current_app.config["PLANNER_OUTBOX"])).test()
+        confirmed = for_channel(channel, Settings.from_config(current_app.config)).test()
     except PublishError as error:
         flash(f"{channel.name}: the connection test failed: {error}", "error")
     else:

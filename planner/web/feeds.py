@@ -90,25 +90,42 @@ def index(slug: str):  # type: ignore[no-untyped-def]
     return _page(access, form, channels), status
 
 
-def _feed_base() -> str:
-    """The address subscribers reach this site at: SERVER_NAME when configured, else the
-    host this page was asked for, as https whenever the site is served that way."""
+def _feed_base() -> str | None:
+    """The address subscribers reach this site at: SERVER_NAME when configured; else the
+    host this request was sent to, but only when it can be trusted (TRUSTED_HOSTS is set,
+    so Flask checked it, or it is this machine): a forged Host header must not become the
+    address in every subscriber's calendar."""
     configured = feeds.configured_base_url(current_app.config)
     if configured:
         return configured
+    if not (current_app.config.get("TRUSTED_HOSTS") or _loopback(request.host)):
+        return None
+    return _request_base()
+
+
+def _request_base() -> str:
     secure = request.is_secure or current_app.config.get("PREFERRED_URL_SCHEME") == "https"
     return f"{'https' if secure else request.scheme}://{request.host}"
 
 
+def _loopback(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    return name.strip("[]").lower() in {"localhost", "127.0.0.1", "::1"}
+
+
 def _created(access: Access, token: FeedToken, secret: str, names: dict[int, str]) -> Response:
     """The one page that ever shows the secret URL: not cached, not sent on as a Referer."""
-    url = _feed_base() + url_for("feeds.feed", token=secret)
+    base = _feed_base()
+    # The creator's own request names the host they reached: fine to show them, but without
+    # SERVER_NAME the feed itself cannot know it, and the page says so.
+    url = (base or _request_base()) + url_for("feeds.feed", token=secret)
     page = access.render(
         "feeds/created.html",
         token=token,
         links=feeds.SubscriptionLinks.for_url(url),
         shows=feeds.FeedFilter.from_json(token.filters).describe(names),
         plain_http=url.startswith("http://"),
+        address_unconfigured=base is None,
     )
     response = current_app.response_class(page, 201, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -221,7 +238,13 @@ def _whole(body: bytes, gzipped: bool) -> bool:
 @bp.route("/feeds/<token>.ics")
 def feed(token: str):  # type: ignore[no-untyped-def]
     """The subscription URL: the stored rendering, or one made now when none is fresh."""
-    found = feeds.find_subscription(db.session, token)
+    try:
+        found = feeds.find_subscription(db.session, token)
+    except SQLAlchemyError:
+        # The database is down: a 503 asks calendar clients to come back, a 500 would not.
+        db.session.rollback()
+        log.exception("feed=lookup outcome=database_unavailable")
+        return _unavailable()
     if found is None:
         # Unknown, malformed and revoked tokens get the very same answer.
         return _plain(404, "Not found\n")
@@ -235,7 +258,7 @@ def feed(token: str):  # type: ignore[no-untyped-def]
                 found.workspace,
                 found.filter,
                 feeds.configured_base_url(current_app.config),
-                request.host_url,
+                _feed_base(),
                 max_events=int(current_app.config["FEED_MAX_EVENTS"]),
                 force=attempt > 0,
             )
@@ -254,6 +277,9 @@ def feed(token: str):  # type: ignore[no-untyped-def]
             db.session.rollback()
             log.exception("feed=render workspace=%s outcome=error", found.workspace.id)
             return _unavailable()
+        except feeds.AddressUnknown as error:
+            log.error("feed=render workspace=%s outcome=no_address", found.workspace.id)
+            return _unavailable(f"{error}.")
         if body is not None:
             if gzipped:
                 headers["Content-Encoding"] = "gzip"
@@ -264,8 +290,9 @@ def feed(token: str):  # type: ignore[no-untyped-def]
     return _unavailable()
 
 
-def _unavailable() -> Response:
-    response = _plain(503, "The calendar could not be prepared just now; try again soon.\n")
+def _unavailable(reason: str = "") -> Response:
+    text = reason or "The calendar could not be prepared just now; try again soon."
+    response = _plain(503, text + "\n")
     response.headers["Retry-After"] = "60"
     return response
 

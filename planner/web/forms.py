@@ -24,9 +24,11 @@ from wtforms.validators import (
     URL,
     DataRequired,
     Email,
+    EqualTo,
     InputRequired,
     Length,
     Optional,
+    Regexp,
     ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -53,6 +55,34 @@ ROLE_CHOICES = choices((r.name, r.name.capitalize()) for r in Role)
 class LoginForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
+
+
+class NewPasswordMixin:
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Choose a new password."),
+            Length(min=8, max=256, message="Use 8 to 256 characters."),
+        ],
+        description="At least 8 characters; a few unrelated words make a good one.",
+    )
+    confirm = PasswordField(
+        "New password, again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("password", "The two new passwords differ."),
+        ],
+    )
+
+
+class PasswordChangeForm(NewPasswordMixin, FlaskForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
+
+class PasswordResetForm(NewPasswordMixin, FlaskForm):
+    pass
 
 
 class WorkspaceForm(FlaskForm):
@@ -127,6 +157,8 @@ CATEGORY_CHOICES = choices(
 
 class PostForm(FlaskForm):
     channel_id = SelectField("Channel", coerce=int, validators=[InputRequired("Pick a channel.")])
+    # One key per composer page: sending the form twice creates one post.
+    creation_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
     text = TextAreaField("Text", validators=[DataRequired("Write the text of the post.")])
     category = RadioField(
         "Category", choices=CATEGORY_CHOICES, validators=[InputRequired("Pick a category.")]

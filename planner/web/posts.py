@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,11 +27,11 @@ from planner.web.access import (
     channel_in,
     channels_of,
     post_in,
-    safe_next,
     workspace_access,
 )
 from planner.web.errors import json_error
 from planner.web.forms import ActionForm, CommentForm, MoveForm, PostForm, channel_choices
+from planner.web.security import safe_next, whole_number
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
@@ -94,16 +95,24 @@ def new(slug: str):  # type: ignore[no-untyped-def]
     form = PostForm()
     form.channel_id.choices = channel_choices(channels)
     if request.method == "GET":
+        form.creation_key.data = uuid.uuid4().hex
         _prefill_time(form, access)
-        if request.args.get("channel", "").isdigit():
-            form.channel_id.data = int(request.args["channel"])
+        channel_id = whole_number(request.args.get("channel"))
+        if channel_id is not None:
+            form.channel_id.data = channel_id
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
     if form.validate_on_submit():
         content = _content(form, access, channels)
         if content is not None:
             try:
-                post = workflow.create_post(db.session, current_user, access.workspace, content)
+                post = workflow.create_post(
+                    db.session,
+                    current_user,
+                    access.workspace,
+                    content,
+                    creation_key=form.creation_key.data or None,
+                )
             except workflow.InvalidPost as error:
                 _show_field_errors(form, error)
             else:
@@ -325,8 +334,9 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
         )
         return jsonify(answer)
     post = None
-    if str(body.get("post_id") or "").isdigit():
-        post = post_in(access, int(body["post_id"]))
+    post_id = whole_number(str(body.get("post_id") or ""))
+    if post_id is not None:
+        post = post_in(access, post_id)
     item = planning.draft_item(
         post.id if post else "draft", channel, text, body.get("category"), at
     )

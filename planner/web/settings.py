@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from planner import accounts
@@ -70,20 +70,62 @@ def members(slug: str):  # type: ignore[no-untyped-def]
             form.email.errors = [*form.email.errors, str(error)]
         else:
             if password:
-                flash(
-                    f"Created an account for {membership.user.email} with the one-time password "
-                    f"{password} — pass it on privately; it is not shown again.",
-                    "secret",
+                # A new account: the person sets their own password through a link, shown
+                # here once (never put in a cookie, as a flashed message would be).
+                _, secret = accounts.issue_reset(db.session, current_user, membership.user)
+                return _members_page(
+                    access,
+                    MemberForm(formdata=None),
+                    201,
+                    invited=membership.user,
+                    link=_reset_link(secret),
                 )
             flash(f"{membership.user.email} is now {membership.role.name}.", "success")
             return redirect(url_for("settings.members", slug=slug))
-    return access.render(
+    return _members_page(access, form, 422 if form.errors else 200)
+
+
+def _reset_link(secret: str) -> str:
+    # The admin's own request names the address they reached Planner at.
+    return url_for("auth.reset_password", token=secret, _external=True)
+
+
+def _members_page(access: Access, form: MemberForm, status: int, **extra: object):  # type: ignore[no-untyped-def]
+    page = access.render(
         "settings/members.html",
         form=form,
         memberships=_memberships(access),
         role_form=RoleForm(),
         roles=list(Role),
-    ), (422 if form.errors else 200)
+        may_reset={
+            m.id: accounts.may_issue_reset(db.session, current_user, m.user)
+            for m in _memberships(access)
+        },
+        **extra,
+    )
+    response = current_app.response_class(page, status)
+    if extra:
+        # The page carries a one-time secret link.
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/members/<int:membership_id>/reset", methods=["POST"])
+@login_required
+def issue_reset(slug: str, membership_id: int):  # type: ignore[no-untyped-def]
+    """A one-time link for a member to set a new password, shown once to the admin."""
+    access = workspace_access(slug, "manage_members")
+    membership = _membership(access, membership_id)
+    try:
+        _, secret = accounts.issue_reset(db.session, current_user, membership.user)
+    except accounts.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("settings.members", slug=slug)), 303
+    return _members_page(
+        access, MemberForm(formdata=None), 200, reset_for=membership.user, link=_reset_link(secret)
+    )
 
 
 def _membership(access: Access, membership_id: int) -> Membership:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from planner import accounts
+from planner import accounts, permissions
 from planner.db import db
 from planner.localtime import timezone_names
 from planner.models import Membership, Workspace
@@ -26,12 +26,22 @@ def index():  # type: ignore[no-untyped-def]
     ).all()
     if len(rows) == 1:
         return redirect(url_for("calendar.week", slug=rows[0][0].slug))
-    return render_template("workspaces/index.html", rows=rows)
+    return render_template(
+        "workspaces/index.html",
+        rows=rows,
+        may_create=permissions.may_create_workspace(db.session, current_user),
+    )
 
 
 @bp.route("/workspaces/new", methods=["GET", "POST"])
 @login_required
 def create():  # type: ignore[no-untyped-def]
+    if not permissions.may_create_workspace(db.session, current_user):
+        abort(
+            403,
+            "Only admins of a workspace may create new ones. Ask an admin of your workspace, "
+            "or your operator (`planner workspace create`).",
+        )
     form = WorkspaceForm()
     if form.validate_on_submit():
         workspace = accounts.create_workspace(

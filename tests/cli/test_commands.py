@@ -9,6 +9,7 @@ from flask.testing import FlaskCliRunner
 
 from planner import demo
 from planner.cli import main
+from planner.secrets_box import SecretsBox
 from planner.models import Channel, Membership, Post, Role, Status, User, Workspace
 from tests.conftest import REDIS_URL
 
@@ -61,7 +62,11 @@ def test_an_operator_creates_a_user_a_workspace_and_a_channel(app, session, monk
     assert result.exit_code == 0, result.output
     assert "from-the-environment" not in result.output
     channel = session.scalars(sa.select(Channel)).one()
-    assert (channel.network, channel.publisher_secret) == ("mastodon", "from-the-environment")
+    # Stored encrypted; the app's key opens it.
+    assert channel.network == "mastodon"
+    assert "from-the-environment" not in channel.publisher_secret
+    box = SecretsBox.from_config(app.config)
+    assert box.open(channel.publisher_secret) == "from-the-environment"
 
 
 def test_bad_input_gets_a_message_and_a_nonzero_exit(app, session):

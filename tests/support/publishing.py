@@ -20,7 +20,7 @@ from rq.registry import ScheduledJobRegistry
 from planner import accounts, workflow
 from planner.db import utcnow
 from planner.models import Channel, Post
-from tests.conftest import REDIS_URL, future
+from tests.conftest import PUBLISHING, REDIS_URL, SECRET_KEY, future
 
 PLANNER = str(Path(sys.executable).parent / "planner")
 
@@ -37,6 +37,7 @@ def channel(session, team, kind: str, url: str = "", secret: str | None = None) 
         publisher_kind=kind,
         target_url=url,
         secret=secret,
+        publishing=PUBLISHING,
     )
 
 
@@ -85,7 +86,10 @@ def start_worker(database_url: str, tmp: Path, *options: str, **settings: str) -
         "REDIS_URL": REDIS_URL,
         "PLANNER_INSTANCE": str(tmp / "instance"),
         "PLANNER_OUTBOX": str(tmp / "outbox"),
-        "SECRET_KEY": "test",
+        # The app's key: the worker opens the secrets the app sealed.
+        "SECRET_KEY": SECRET_KEY,
+        # The sinks listen on 127.0.0.1.
+        "PUBLISH_ALLOW_PRIVATE_TARGETS": "1",
         "SWEEP_INTERVAL_SECONDS": "1",
         "PUBLISH_LEASE_SECONDS": "3",
         "PUBLISH_BACKOFF_SECONDS": "0.5",

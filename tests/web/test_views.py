@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from planner import workflow
+from planner.secrets_box import SecretsBox
 from planner.localtime import local
 from planner.models import Post, Status
 from tests.conftest import REDIS_URL, future, signed_in
@@ -292,7 +293,9 @@ def test_channel_secrets_are_write_only(app, session, team):
     from planner.models import Channel
 
     channel = session.scalars(sa.select(Channel).where(Channel.name == "Toots")).one()
-    assert channel.publisher_secret == "s3cr3t-token-value"
+    # Encrypted at rest, and opened only with the app's key.
+    assert "s3cr3t-token-value" not in channel.publisher_secret
+    assert SecretsBox.from_config(app.config).open(channel.publisher_secret) == "s3cr3t-token-value"
     page = admin.get(f"/w/{team.workspace.slug}/channels/{channel.id}/edit").get_data(as_text=True)
     assert "s3cr3t-token-value" not in page and "A secret is stored" in page
     listing = admin.get(f"/w/{team.workspace.slug}/channels/").get_data(as_text=True)
@@ -307,7 +310,9 @@ def test_admins_add_members_and_cannot_remove_the_last_admin(app, session, team)
         follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert "new.person@example.com is now editor" in page and "one-time password" in page
+    # A new account gets a link to choose its password, shown once and never cached.
+    assert response.status_code == 201 and "new.person@example.com has an account now" in page
+    assert "/reset/" in page and response.headers["Cache-Control"] == "no-store"
     from planner.models import Membership, User
 
     mine = session.scalars(
@@ -322,10 +327,10 @@ def test_admins_add_members_and_cannot_remove_the_last_admin(app, session, team)
 
 
 def test_a_workspace_can_be_created_with_a_timezone(app, team):
-    editor = signed_in(app, "editor@example.com")
-    bad = editor.post("/workspaces/new", {"name": "Mine", "timezone": "Mars/Olympus"})
+    admin = signed_in(app, "admin@example.com")
+    bad = admin.post("/workspaces/new", {"name": "Mine", "timezone": "Mars/Olympus"})
     assert bad.status_code == 422 and "not a timezone we know" in bad.get_data(as_text=True)
-    good = editor.post("/workspaces/new", {"name": "Mine", "timezone": "Asia/Tokyo"})
+    good = admin.post("/workspaces/new", {"name": "Mine", "timezone": "Asia/Tokyo"})
     assert good.status_code == 302 and good.headers["Location"].endswith("/w/mine/")
 
 
