@@ -33,9 +33,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _formula_like(value: str) -> bool:
-    return value.startswith(FORMULA_STARTS) or (
-        value.startswith("'") and _formula_like(value[1:])
-    )
+    return value.startswith(FORMULA_STARTS) or (value.startswith("'") and _formula_like(value[1:]))
 
 
 def safe_cell(value: str) -> str:

@@ -24,6 +24,7 @@ from planner.db import Base, db  # noqa: E402
 from planner.models import Channel, Role, User, Workspace  # noqa: E402
 from planner.publishers import Settings  # noqa: E402
 from planner.secrets_box import SecretsBox  # noqa: E402
+from planner.web.security import limiter  # noqa: E402
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -70,6 +71,8 @@ def app(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     )
     with app.app_context():
         _empty_tables(db.engine)
+        # Sign-in attempts counted by earlier tests do not throttle this one.
+        limiter.reset()
     yield app
     with app.app_context():
         db.engine.dispose()

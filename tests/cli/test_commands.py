@@ -9,8 +9,8 @@ from flask.testing import FlaskCliRunner
 
 from planner import demo
 from planner.cli import main
-from planner.secrets_box import SecretsBox
 from planner.models import Channel, Membership, Post, Role, Status, User, Workspace
+from planner.secrets_box import SecretsBox
 from tests.conftest import REDIS_URL
 
 

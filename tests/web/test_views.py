@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from planner import workflow
-from planner.secrets_box import SecretsBox
 from planner.localtime import local
 from planner.models import Post, Status
+from planner.secrets_box import SecretsBox
 from tests.conftest import REDIS_URL, future, signed_in
 
 
