@@ -283,10 +283,23 @@ def settings_from_form(
 ) -> dict[str, Any]:
     """Rule settings from the settings form: only what differs from the chosen preset (and
     from the networks' caps) is kept, so later changes to a default still reach this
-    workspace. Values stay as typed; rule_config() validates them."""
+    workspace. Values stay as typed; rule_config() validates them.
+
+    The form shows the thresholds in force under the preset it was drawn with
+    (`shown_preset`). A value left as shown is not an edit: choosing another preset then
+    brings that preset's values, and only thresholds the admin typed (or overrides stored
+    before) stay overrides.
+    """
     preset = form.get("preset", "balanced")
+    stored = dict(workspace.rule_overrides or {})
+    stored_thresholds: Mapping[str, Mapping[str, Any]] = stored.get("thresholds") or {}
+    shown_preset = form.get("shown_preset") or workspace.rule_preset
+    try:
+        shown = rule_config(workspace, {**stored, "preset": shown_preset})
+    except rules.ConfigError:
+        shown = None
     base = rule_config(workspace, {"preset": preset}) if preset in rules.PRESETS else None
-    thresholds: dict[str, dict[str, str]] = {}
+    thresholds: dict[str, dict[str, Any]] = {}
     disabled = []
     for registered in rules.catalogue():
         if not form.get(f"enabled-{registered.id}"):
@@ -296,8 +309,16 @@ def settings_from_form(
             typed = form.get(f"t-{registered.id}-{name}")
             if typed is None or not isinstance(value, EDITABLE_TYPES) or isinstance(value, bool):
                 continue
-            if typed.strip() != setting_text(value):
-                thresholds.setdefault(registered.id, {})[name] = typed.strip()
+            typed = typed.strip()
+            if shown is not None and typed == setting_text(
+                shown.thresholds_for(registered.id)[name]
+            ):
+                earlier = stored_thresholds.get(registered.id, {}).get(name)
+                if earlier is not None and str(earlier) != setting_text(value):
+                    thresholds.setdefault(registered.id, {})[name] = earlier
+                continue
+            if typed != setting_text(value):
+                thresholds.setdefault(registered.id, {})[name] = typed
     caps: dict[str, dict[str, str]] = {}
     for channel in channels:
         default = rules.network_caps(channel.network)

@@ -124,11 +124,42 @@ def test_admins_tune_the_rules_preview_the_effect_and_bad_values_are_kept_and_ex
     assert "promotion-pressure</strong>" not in week
 
 
+def test_choosing_a_preset_applies_it_and_keeps_only_what_the_admin_typed(app, session, team):
+    from planner import planning
+    from planner.models import Workspace
+
+    admin = signed_in(app, "admin@example.com")
+    url = f"/w/{team.workspace.slug}/rules/"
+    form = _form_values(admin.get(url).get_data(as_text=True))
+    form["preset"] = "80-20"
+    assert admin.post(url, {**form, "action": "save"}).status_code == 302
+    session.expire_all()
+    workspace = session.get(Workspace, team.workspace.id)
+    # The balanced values the form showed are not saved as overrides of 80-20.
+    assert workspace.rule_preset == "80-20" and workspace.rule_overrides["thresholds"] == {}
+    config = planning.rule_config(workspace)
+    assert str(config.thresholds_for("promotion-pressure")["error_above"]) == "3/10"
+    page = admin.get(url).get_data(as_text=True)
+    assert 'name="t-promotion-pressure-error_above" value="3/10"' in page
+    # A threshold the admin typed stays theirs when they choose yet another preset.
+    form = _form_values(page)
+    form["t-burst-above"] = "7"
+    admin.post(url, {**form, "action": "save"})
+    form = _form_values(admin.get(url).get_data(as_text=True))
+    form["preset"] = "strict"
+    admin.post(url, {**form, "action": "save"})
+    session.expire_all()
+    workspace = session.get(Workspace, team.workspace.id)
+    assert workspace.rule_preset == "strict"
+    assert workspace.rule_overrides["thresholds"] == {"burst": {"above": "7"}}
+
+
 def _form_values(page: str) -> dict[str, str]:
     """The form's current values, as a browser would submit them."""
     import re
 
     values = dict(re.findall(r'<input name="([^"]+)" value="([^"]*)"', page))
+    values.update(re.findall(r'<input type="hidden" name="(shown_preset)" value="([^"]*)"', page))
     values.update(
         {
             name: "on"
