@@ -51,6 +51,11 @@ def pub(app, redis_db):  # type: ignore[no-untyped-def]
 
 def run_jobs(app, connection) -> None:  # type: ignore[no-untyped-def]
     """Run what is queued (and due in the scheduler) in this process, then stop."""
+    # A burst worker moves due jobs only if it gets the scheduler lock; one left by a worker
+    # of an earlier round (on a loaded machine, not yet expired) would leave retries waiting.
+    stale = connection.keys("rq:scheduler-lock:*")
+    if stale:
+        connection.delete(*stale)
     with app.app_context():
         SimpleWorker(queues(connection), connection=connection).work(
             burst=True, with_scheduler=True
