@@ -29,7 +29,8 @@ from sqlalchemy import event  # noqa: E402
 from planner import accounts, create_app, migrate, models  # noqa: E402
 from planner.db import db  # noqa: E402
 from planner.localtime import to_utc  # noqa: E402
-from planner.models import Post, Status  # noqa: E402
+from planner.models import Status  # noqa: E402
+from tests.support.rows import insert_posts  # noqa: E402
 
 CATEGORIES = ("brand", "promotion", "educational", "curated", "engagement", "community", "care")
 STATUSES = (Status.draft, Status.in_review, Status.approved, Status.published)
@@ -79,7 +80,7 @@ def build(url: str) -> tuple[object, str, date]:
                     "updated_at": datetime.now(UTC),
                 }
             )
-        session.execute(sa.insert(Post), rows)
+        insert_posts(session, rows)
         session.commit()
         return app, workspace.slug, monday
 
@@ -87,7 +88,7 @@ def build(url: str) -> tuple[object, str, date]:
 def measure(app, path: str) -> tuple[float, int, int]:  # type: ignore[no-untyped-def]
     client = app.test_client()
     with client.session_transaction() as flask_session:
-        flask_session["_user_id"] = "1"
+        flask_session["_user_id"] = "1:0"
         flask_session["_fresh"] = True
     queries: list[str] = []
     with app.app_context():

@@ -31,6 +31,7 @@ from planner import accounts, create_app, feeds, migrate, models  # noqa: E402
 from planner.db import db  # noqa: E402
 from planner.models import Post, Status  # noqa: E402
 from planner.web import feeds as feed_views  # noqa: E402
+from tests.support.rows import insert_posts  # noqa: E402
 
 POSTS = 10_000
 RUNS = 7
@@ -175,7 +176,7 @@ def build_database(url: str, now: datetime) -> tuple[object, str, int]:
             }
             for e in make_events(now)
         ]
-        session.execute(sa.insert(Post), rows)
+        insert_posts(session, rows)
         session.commit()
         _, secret = feeds.create_token(session, workspace, owner, "Bench wall")
         return app, f"/feeds/{secret}.ics", workspace.id

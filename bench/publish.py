@@ -34,6 +34,7 @@ from planner.db import db  # noqa: E402
 from planner.models import Post, Status  # noqa: E402
 from planner.queue import ensure_job  # noqa: E402
 from tests.support.publishing import kill, start_worker, stop  # noqa: E402
+from tests.support.rows import insert_posts  # noqa: E402
 from tests.support.sink import Sink  # noqa: E402
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -64,8 +65,8 @@ def setup(url: str, sink: Sink, count: int, due: datetime):  # type: ignore[no-u
         hook.publisher_settings = {"url": f"{sink.url}/hook"}
         now = datetime.now(UTC)
         # Approved rows straight in: the setup is not what is measured, publishing is.
-        session.execute(
-            sa.insert(Post),
+        insert_posts(
+            session,
             [
                 {
                     "workspace_id": workspace.id,

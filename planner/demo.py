@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from planner import accounts, workflow
 from planner.localtime import local, to_utc, week_start
-from planner.models import AuditEvent, Channel, Post, Role, Status, User, Workspace
+from planner.models import AuditEvent, Channel, Post, PostGroup, Role, Status, User, Workspace
 
 SLUG = "northwind-coffee"
 TIMEZONE = "Europe/Berlin"
@@ -179,6 +179,7 @@ def _published(
     # Posts earlier this week are history: they went out before the demo existed.
     post = Post(
         workspace_id=workspace.id,
+        group=PostGroup(workspace_id=workspace.id, created_by_id=author.id, created_at=at),
         channel_id=channel.id,
         text=text,
         category=category,

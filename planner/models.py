@@ -159,6 +159,25 @@ class Channel(Base):
         return bool(self.publisher_secret)
 
 
+class PostGroup(Base):
+    """One piece of content for several channels: each post of the group is the variant for
+    one channel. Review (submit, approve, request changes) acts on the group; publishing
+    acts on each post. A post alone is a group of one."""
+
+    __tablename__ = "post_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    posts: Mapped[list[Post]] = relationship(back_populates="group", order_by="Post.id")
+
+
 def publish_key(post_id: int, approved_version: int, generation: int) -> str:
     """The idempotency key a publisher sends: post-<id>-v<version>[-g<generation>]."""
     suffix = f"-g{generation}" if generation else ""
@@ -174,6 +193,9 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("post_groups.id", ondelete="CASCADE"), index=True
+    )
     channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"))
     text: Mapped[str] = mapped_column(sa.Text)
     category: Mapped[str] = mapped_column(sa.String(32))
@@ -209,6 +231,7 @@ class Post(Base):
 
     channel: Mapped[Channel] = relationship()
     workspace: Mapped[Workspace] = relationship()
+    group: Mapped[PostGroup] = relationship(back_populates="posts")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
 

@@ -8,7 +8,7 @@ nothing else changes a post.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +20,17 @@ from sqlalchemy.orm import Session
 import rules
 from planner import permissions, planning
 from planner.db import utcnow
-from planner.models import AuditEvent, Channel, Comment, Post, Role, Status, User, Workspace
+from planner.models import (
+    AuditEvent,
+    Channel,
+    Comment,
+    Post,
+    PostGroup,
+    Role,
+    Status,
+    User,
+    Workspace,
+)
 from rules.model import TEXT_LIMITS, Category
 
 
@@ -217,11 +227,107 @@ def _apply(session: Session, post: Post, expected_version: int, **values: Any) -
     session.refresh(post)
 
 
-def _finish(session: Session, post: Post) -> Post:
+def _finish(session: Session, post: Post, *others: Post) -> Post:
+    """Commit, then run the hooks (jobs, feeds) for every post that changed."""
     session.commit()
-    for hook in after_change:
-        hook(post)
+    for changed in (post, *others):
+        for hook in after_change:
+            hook(changed)
     return post
+
+
+# --- Groups -----------------------------------------------------------------------------------
+# A group is one piece of content for several channels, a post (variant) per channel. Review
+# moves the whole group: its variants are submitted, approved or sent back together, in one
+# decision, and an edit of any variant withdraws the group's approval. Publishing, retries and
+# failures are each variant's own. A post alone is a group of one, so single-post callers see
+# no difference.
+
+# Variants that are still part of the group's review (a cancelled one has left it).
+IN_GROUP = set(Status) - {Status.cancelled}
+
+
+def variants(session: Session, group_id: int) -> list[Post]:
+    """The posts of a group, cancelled ones included, in the order they were made."""
+    return list(session.scalars(sa.select(Post).where(Post.group_id == group_id).order_by(Post.id)))
+
+
+def _others(session: Session, post: Post) -> list[Post]:
+    return [p for p in variants(session, post.group_id) if p.id != post.id]
+
+
+def create_group(
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    contents: Sequence[PostContent],
+    creation_key: str | None = None,
+) -> list[Post]:
+    """Create a draft for each channel, as one group; validates every variant and the
+    actor's role, and writes all of them or none.
+
+    `creation_key` is the composer's one-time key: the same form sent twice (a double click,
+    a resend after a timeout) gives back the posts the first one made.
+    """
+    permissions.require(permissions.role_of(session, actor, workspace), "create_post")
+    if not contents:
+        raise InvalidPost({"channel_id": "Pick at least one channel."})
+    channel_ids = [c.channel.id for c in contents]
+    if len(set(channel_ids)) != len(channel_ids):
+        raise InvalidPost({"channel_id": "Pick each channel once."})
+    if any(c.channel.workspace_id != workspace.id for c in contents):
+        raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
+    if creation_key is not None:
+        earlier = _created_with(session, actor, creation_key)
+        if earlier is not None:
+            return [p for p in variants(session, earlier.group_id) if p.status in IN_GROUP]
+    errors: dict[str, str] = {}
+    for content in contents:
+        problems = content_errors(
+            content.channel, content.text, content.category, content.scheduled_at, new=True
+        )
+        for field, message in problems.items():
+            # One variant: the field itself; several: the field of that channel's variant.
+            key = field if len(contents) == 1 else f"{field}:{content.channel.id}"
+            errors[key] = message if len(contents) == 1 else f"{content.channel.name}: {message}"
+    if errors:
+        raise InvalidPost(errors)
+    now = utcnow()
+    group = PostGroup(workspace_id=workspace.id, created_by_id=actor.id, created_at=now)
+    session.add(group)
+    posts = [
+        Post(
+            workspace_id=workspace.id,
+            group=group,
+            channel_id=content.channel.id,
+            channel=content.channel,
+            text=content.text,
+            category=content.category,
+            scheduled_at=content.scheduled_at,
+            status=Status.draft,
+            version=1,
+            author_id=actor.id,
+            # The key goes on the first variant: it finds the group.
+            creation_key=creation_key if n == 0 else None,
+            created_at=now,
+            updated_at=now,
+        )
+        for n, content in enumerate(contents)
+    ]
+    session.add_all(posts)
+    try:
+        session.flush()
+    except IntegrityError:
+        # The same key from a request running at the same time won the insert.
+        session.rollback()
+        earlier = _created_with(session, actor, creation_key) if creation_key else None
+        if earlier is None:
+            raise
+        return [p for p in variants(session, earlier.group_id) if p.status in IN_GROUP]
+    for post in posts:
+        _audit(session, post, actor, "created", None)
+    _finish(session, *posts)
+    return posts
 
 
 def create_post(
@@ -231,46 +337,8 @@ def create_post(
     content: PostContent,
     creation_key: str | None = None,
 ) -> Post:
-    """Create a draft; validates the content and the actor's role.
-
-    `creation_key` is the composer's one-time key: the same form sent twice (a double click,
-    a resend after a timeout) gives back the post the first one made.
-    """
-    permissions.require(permissions.role_of(session, actor, workspace), "create_post")
-    if content.channel.workspace_id != workspace.id:
-        raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
-    if creation_key is not None:
-        earlier = _created_with(session, actor, creation_key)
-        if earlier is not None:
-            return earlier
-    validate_content(content, new=True)
-    now = utcnow()
-    post = Post(
-        workspace_id=workspace.id,
-        channel_id=content.channel.id,
-        channel=content.channel,
-        text=content.text,
-        category=content.category,
-        scheduled_at=content.scheduled_at,
-        status=Status.draft,
-        version=1,
-        author_id=actor.id,
-        creation_key=creation_key,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(post)
-    try:
-        session.flush()
-    except IntegrityError:
-        # The same key from a request running at the same time won the insert.
-        session.rollback()
-        earlier = _created_with(session, actor, creation_key) if creation_key else None
-        if earlier is None:
-            raise
-        return earlier
-    _audit(session, post, actor, "created", None)
-    return _finish(session, post)
+    """Create a draft on one channel (a group of one); see `create_group`."""
+    return create_group(session, actor, workspace, [content], creation_key)[0]
 
 
 def _created_with(session: Session, actor: User, creation_key: str) -> Post | None:
@@ -291,6 +359,23 @@ def _revoking(post: Post) -> dict[str, Any]:
     return {}
 
 
+def _revoke_group(session: Session, actor: User, post: Post, why: str) -> list[Post]:
+    """After a change of one variant, the rest of the group leaves review too: the group's
+    approval covered the variants as they were."""
+    revoked = []
+    for other in _others(session, post):
+        values = _revoking(other)
+        if not values:
+            continue
+        before = snapshot(other)
+        was_approved = other.status == Status.approved
+        _apply(session, other, other.version, **values)
+        if was_approved:
+            _audit(session, other, actor, "approval_revoked", before, note=why)
+        revoked.append(other)
+    return revoked
+
+
 def approval_at_stake(post: Post) -> str | None:
     """What saving a change to this post would withdraw, in words, or None."""
     if post.status == Status.approved:
@@ -304,10 +389,15 @@ def approval_at_stake(post: Post) -> str | None:
 def edit_post(
     session: Session, actor: User, post: Post, expected_version: int, content: PostContent
 ) -> Post:
-    """Change text, channel, category or time. An approval does not survive a change."""
+    """Change text, channel, category or time. An approval does not survive a change, and
+    neither does the approval of the rest of the post's group."""
     _check(session, actor, post, "edit_post", EDITABLE, expected_version)
     if content.channel.workspace_id != post.workspace_id:
         raise InvalidPost({"channel_id": "Pick a channel of this workspace."})
+    if content.channel.id != post.channel_id and any(
+        o.channel_id == content.channel.id and o.status in IN_GROUP for o in _others(session, post)
+    ):
+        raise InvalidPost({"channel_id": "Another variant of this post is on that channel."})
     moved = content.scheduled_at != post.scheduled_at
     validate_content(content, new=moved)
     changed = (
@@ -322,11 +412,8 @@ def edit_post(
         return post
     before = snapshot(post)
     was_approved = post.status == Status.approved
-    revoke = (
-        _revoking(post)
-        if (content.text != post.text or content.channel.id != post.channel_id or moved)
-        else {}
-    )
+    revokes = content.text != post.text or content.channel.id != post.channel_id or moved
+    revoke = _revoking(post) if revokes else {}
     _apply(
         session,
         post,
@@ -340,13 +427,17 @@ def edit_post(
     _audit(session, post, actor, "edited", before)
     if was_approved and revoke:
         _audit(session, post, actor, "approval_revoked", before, note="the post was edited")
-    return _finish(session, post)
+    others = (
+        _revoke_group(session, actor, post, "a variant of the group was edited") if revokes else []
+    )
+    return _finish(session, post, *others)
 
 
 def reschedule(
     session: Session, actor: User, post: Post, expected_version: int, scheduled_at: datetime
 ) -> Post:
-    """Move a post to another time; an approved post goes back to draft."""
+    """Move a post to another time; an approved post (and the rest of its group) goes back
+    to draft."""
     _check(session, actor, post, "reschedule", EDITABLE, expected_version)
     if scheduled_at == post.scheduled_at:
         if post.version != expected_version:
@@ -360,7 +451,8 @@ def reschedule(
     _audit(session, post, actor, "rescheduled", before)
     if was_approved:
         _audit(session, post, actor, "approval_revoked", before, note="the post was moved")
-    return _finish(session, post)
+    others = _revoke_group(session, actor, post, "a variant of the group was moved")
+    return _finish(session, post, *others)
 
 
 def _transition(
@@ -381,8 +473,52 @@ def _transition(
     return post
 
 
+def _group_versions(
+    session: Session, post: Post, expected_version: int, versions: Mapping[int, int] | None
+) -> list[tuple[Post, int]]:
+    """Every variant of the post's group still in review, with the version the actor saw.
+    A decision on a group covers what the actor saw of each variant: a variant whose version
+    was not given refuses the decision (a group of one needs only its own)."""
+    seen = {**(versions or {}), post.id: expected_version}
+    # The post itself always: its own state decides whether the action is allowed at all.
+    group = [p for p in variants(session, post.group_id) if p.id == post.id or p.status in IN_GROUP]
+    missing = [p for p in group if p.id not in seen]
+    if missing:
+        names = ", ".join(p.channel.name for p in missing)
+        raise TransitionNotAllowed(
+            f"This post is one of {len(group)} variants ({names} too): review acts on the "
+            "whole group; open the group to see every variant."
+        )
+    return [(p, seen[p.id]) for p in group]
+
+
+def _group_transition(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    versions: Mapping[int, int] | None,
+    action: str,
+    states: set[Status],
+    audit_action: str,
+    values_for: Callable[[Post, int], dict[str, Any]],
+    note: str | None = None,
+) -> list[Post]:
+    """One review decision for the whole group: every variant checked first (role,
+    version, state), then every one changed; all or none."""
+    pairs = _group_versions(session, post, expected_version, versions)
+    for variant, version in pairs:
+        _check(session, actor, variant, action, states, version)
+    for variant, version in pairs:
+        before = snapshot(variant)
+        _apply(session, variant, version, **values_for(variant, version))
+        _audit(session, variant, actor, audit_action, before, note=note)
+    return [variant for variant, _ in pairs]
+
+
 def cancel(session: Session, actor: User, post: Post, expected_version: int) -> Post:
-    """Call a post off; possible in any state before publishing."""
+    """Call a post off; possible in any state before publishing. The other variants of its
+    group go on."""
     _transition(
         session,
         actor,
@@ -396,44 +532,61 @@ def cancel(session: Session, actor: User, post: Post, expected_version: int) -> 
     return _finish(session, post)
 
 
-def submit(session: Session, actor: User, post: Post, expected_version: int) -> Post:
-    """Ask for review."""
-    _transition(
+def submit(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    versions: Mapping[int, int] | None = None,
+) -> Post:
+    """Ask for review of the post's group (`versions`: what the actor saw of the other
+    variants)."""
+    changed = _group_transition(
         session,
         actor,
         post,
         expected_version,
+        versions,
         "submit",
         {Status.draft, Status.changes_requested},
         "submitted",
-        status=Status.in_review,
+        lambda _post, _version: {"status": Status.in_review},
     )
-    return _finish(session, post)
+    return _finish(session, post, *changed)
 
 
-def withdraw(session: Session, actor: User, post: Post, expected_version: int) -> Post:
-    """Take a post out of review, back to draft."""
-    _transition(
+def withdraw(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    versions: Mapping[int, int] | None = None,
+) -> Post:
+    """Take the post's group out of review, back to draft."""
+    changed = _group_transition(
         session,
         actor,
         post,
         expected_version,
+        versions,
         "withdraw",
         {Status.in_review},
         "withdrawn",
-        status=Status.draft,
+        lambda _post, _version: {"status": Status.draft},
     )
-    return _finish(session, post)
+    return _finish(session, post, *changed)
 
 
 def blocking_findings(session: Session, post: Post) -> list[rules.Finding]:
-    """Error-level balance findings this post is evidence of."""
+    """Error-level balance findings this post (or another variant of its group) is evidence
+    of."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
+    ids = {p.id for p in variants(session, post.group_id)}
     return [
         f
         for f in planning.findings(session, workspace)
-        if f.severity == rules.Severity.ERROR and post.id in f.post_ids
+        if f.severity == rules.Severity.ERROR and ids.intersection(f.post_ids)
     ]
 
 
@@ -449,20 +602,32 @@ def text_changed(event: AuditEvent) -> bool:
 
 
 def text_authors(session: Session, post: Post) -> set[int]:
-    """Who wrote a version of the post's text since its last approval (from its history)."""
-    last_approval = session.scalar(
-        sa.select(sa.func.max(AuditEvent.id)).where(
-            AuditEvent.post_id == post.id, AuditEvent.action == "approved"
+    """Who wrote a version of the text of the post's group since its last approval (from
+    the history of each variant)."""
+    authors: set[int] = set()
+    for variant in variants(session, post.group_id):
+        last_approval = session.scalar(
+            sa.select(sa.func.max(AuditEvent.id)).where(
+                AuditEvent.post_id == variant.id, AuditEvent.action == "approved"
+            )
         )
-    )
-    events = session.scalars(
-        sa.select(AuditEvent).where(
-            AuditEvent.post_id == post.id,
-            AuditEvent.action.in_(TEXT_EVENTS),
-            AuditEvent.id > (last_approval or 0),
+        events = session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.post_id == variant.id,
+                AuditEvent.action.in_(TEXT_EVENTS),
+                AuditEvent.id > (last_approval or 0),
+            )
         )
-    )
-    return {e.actor_id for e in events if e.actor_id is not None and text_changed(e)}
+        authors |= {e.actor_id for e in events if e.actor_id is not None and text_changed(e)}
+    return authors
+
+
+def may_approve(session: Session, actor: User, post: Post) -> bool:
+    """Whether the approve button makes sense for this person: four eyes, or self-approval
+    allowed by the workspace."""
+    workspace = session.get(Workspace, post.workspace_id)
+    assert workspace is not None
+    return workspace.allow_self_approval or actor.id not in text_authors(session, post)
 
 
 def approve(
@@ -471,12 +636,16 @@ def approve(
     post: Post,
     expected_version: int,
     override_reason: str | None = None,
+    versions: Mapping[int, int] | None = None,
 ) -> Post:
-    """Sign off exactly this version. Four eyes unless the workspace allows self-approval;
-    a post that is evidence of an error-level finding needs an override reason."""
+    """Sign off exactly these versions of the post's group, in one decision. Four eyes
+    unless the workspace allows self-approval; a group that is evidence of an error-level
+    finding needs an override reason."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
-    _check(session, actor, post, "approve", {Status.in_review}, expected_version)
+    pairs = _group_versions(session, post, expected_version, versions)
+    for variant, version in pairs:
+        _check(session, actor, variant, "approve", {Status.in_review}, version)
     # Four eyes on the text that goes out: whoever wrote any version of it since the last
     # approval (not only the post's author) cannot be the one who approves it.
     self_approved = actor.id in text_authors(session, post)
@@ -492,23 +661,26 @@ def approve(
         if not (override_reason or "").strip():
             raise OverrideRequired(blocking)
         rules_hit = ", ".join(sorted({f.rule for f in blocking}))
-        notes.append(f"override of {rules_hit}: {override_reason.strip()}")
+        notes.append(f"override of {rules_hit}: {(override_reason or '').strip()}")
     now = utcnow()
-    _transition(
+    changed = _group_transition(
         session,
         actor,
         post,
         expected_version,
+        versions,
         "approve",
         {Status.in_review},
         "approved",
+        lambda _post, version: {
+            "status": Status.approved,
+            "approved_by_id": actor.id,
+            "approved_at": now,
+            "approved_version": version + 1,
+        },
         note="; ".join(notes) or None,
-        status=Status.approved,
-        approved_by_id=actor.id,
-        approved_at=now,
-        approved_version=expected_version + 1,
     )
-    return _finish(session, post)
+    return _finish(session, post, *changed)
 
 
 @dataclass(frozen=True)
@@ -527,43 +699,58 @@ def bulk_approve(
     selection: list[tuple[int, int]],
     reasons: dict[int, str] | None = None,
 ) -> list[Outcome]:
-    """Approve each (post id, version); one stale or refused post does not stop the rest.
-    `reasons` holds override reasons by post id, for posts that need one."""
-    outcomes = []
-    for post_id, version in selection:
+    """Approve each selected group, (post id, version) for each variant seen; one stale or
+    refused group does not stop the rest. `reasons` holds override reasons by post id."""
+    seen = dict(selection)
+    by_group: dict[int, list[Post]] = {}
+    results: dict[int, Outcome] = {}
+    for post_id, _ in selection:
         post = session.get(Post, post_id)
         if post is None or post.workspace_id != workspace.id:
-            outcomes.append(Outcome(post_id, False, "No such post in this workspace."))
+            results[post_id] = Outcome(post_id, False, "No such post in this workspace.")
             continue
+        by_group.setdefault(post.group_id, []).append(post)
+    for posts in by_group.values():
+        first = posts[0]
+        versions = {p.id: seen[p.id] for p in posts}
+        given = [(reasons or {}).get(p.id) for p in posts]
+        reason = next((r for r in given if r), None)
         try:
-            approve(session, actor, post, version, (reasons or {}).get(post_id))
+            approve(session, actor, first, seen[first.id], reason, versions)
         except (WorkflowError, PermissionDenied) as error:
             session.rollback()
-            outcomes.append(Outcome(post_id, False, str(error)))
+            results.update({p.id: Outcome(p.id, False, str(error)) for p in posts})
         else:
-            outcomes.append(Outcome(post_id, True, "Approved."))
-    return outcomes
+            results.update({p.id: Outcome(p.id, True, "Approved.") for p in posts})
+    # In the order of the selection, as the queue listed them.
+    return [results[post_id] for post_id in dict.fromkeys(post_id for post_id, _ in selection)]
 
 
 def request_changes(
-    session: Session, actor: User, post: Post, expected_version: int, comment: str
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    comment: str,
+    versions: Mapping[int, int] | None = None,
 ) -> Post:
-    """Send a post back to its author with a comment saying what to change."""
+    """Send the post's group back to its author with a comment saying what to change."""
     if not comment.strip():
         raise InvalidPost({"comment": "Say what should change; the author will read it."})
-    _transition(
+    changed = _group_transition(
         session,
         actor,
         post,
         expected_version,
+        versions,
         "request_changes",
         {Status.in_review},
         "changes_requested",
+        lambda _post, _version: {"status": Status.changes_requested},
         note=comment.strip(),
-        status=Status.changes_requested,
     )
     session.add(Comment(post_id=post.id, author_id=actor.id, body=comment.strip()))
-    return _finish(session, post)
+    return _finish(session, post, *changed)
 
 
 def add_comment(session: Session, actor: User, post: Post, body: str) -> Comment:
@@ -587,16 +774,20 @@ def next_free_week(post: Post) -> datetime:
 def duplicate(
     session: Session, actor: User, post: Post, scheduled_at: datetime | None = None
 ) -> Post:
-    """A new draft with the same channel, text and category at another time (by default
-    the same time a week later, or the first such week still ahead)."""
+    """A new draft group with the same channels, texts and categories as the post's group
+    at another time (by default the same time a week later, or the first such week still
+    ahead). Returns the copy of `post`."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
-    return create_post(
+    shift = (scheduled_at or next_free_week(post)) - post.scheduled_at
+    group = [p for p in variants(session, post.group_id) if p.status in IN_GROUP]
+    copies = create_group(
         session,
         actor,
         workspace,
-        PostContent(post.channel, post.text, post.category, scheduled_at or next_free_week(post)),
+        [PostContent(p.channel, p.text, p.category, p.scheduled_at + shift) for p in group],
     )
+    return copies[group.index(post)] if post in group else copies[0]
 
 
 def retry(session: Session, actor: User, post: Post, expected_version: int) -> Post:
