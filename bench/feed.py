@@ -166,8 +166,7 @@ def size_figures(now: datetime) -> None:
     print(f"feed size by post length, {cap:,} events (the default cap), Google's limit 1 MB:")
     for length in POST_LENGTHS:
         events = [
-            replace(e, text=_post_of_length(rng, e.post_id, length))
-            for e in make_events(now)[:cap]
+            replace(e, text=_post_of_length(rng, e.post_id, length)) for e in make_events(now)[:cap]
         ]
         body = feeds.build_feed(calendar, events, {}, max_events=cap).body
         zipped = len(gzip.compress(body, compresslevel=4, mtime=0))
