@@ -338,7 +338,7 @@ def read_vdirsyncer_items(items: list[bytes]) -> dict[str, dict[str, Any]]:
     their URL; each item must be one calendar holding one event.
 
     By URL, not UID: vdirsyncer's http storage replaces every UID with a hash of the item
-    (`HttpStorage._ignore_uids`), since many published feeds have unstable UIDs."""
+    (`vdirsyncer.storage.http.HttpStorage._ignore_uids` is set)."""
     events = {}
     for item in items:
         calendar = icalendar.Calendar.from_ical(item)
