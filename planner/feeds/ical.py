@@ -45,7 +45,7 @@ MEDIA_TYPE = f"text/calendar; charset=utf-8; method={METHOD}"
 # events. An event takes about 570 bytes besides its text, which it carries in DESCRIPTION
 # and, up to 60 characters, in SUMMARY. bench/feed.py: 1,000 events of 280-character posts
 # are 0.93 MB; 2,000 events pass 1 MB even with 20-character posts (1.2 MB). Whether Google
-# counts gzipped bytes (7 to 10 times fewer) is not documented, so the plain size counts.
+# counts gzipped bytes (4 to 10 times fewer) is not documented, so the plain size counts.
 # Longer posts fit fewer events (585 of 1,000 characters in 1 MB): such teams subscribe per
 # channel, or raise the cap where no subscriber uses Google.
 WINDOW_PAST = timedelta(days=30)
