@@ -2,6 +2,8 @@
 
 Targets (issue 7): cold render <= 1 s; re-render after one change within 3x the floor (the
 same events written with plain string formatting); warm GET and 304 <= 5 ms of server time.
+Also the feed's size by the length of its posts, against Google Calendar's limit of about
+1 MB for a subscription (issue 19), which the default FEED_MAX_EVENTS is chosen by.
 Prints figures; asserts nothing. DATABASE_URL picks the database (default: a temporary SQLite).
 """
 
@@ -87,7 +89,7 @@ def plain_format(calendar: feeds.FeedCalendar, events: list[feeds.FeedEvent]) ->
             f"BEGIN:VEVENT\r\nUID:post-{e.post_id}@{host}\r\nDTSTAMP:{stamp}\r\n"
             f"LAST-MODIFIED:{stamp}\r\nDTSTART:{e.scheduled_at:%Y%m%dT%H%M%SZ}\r\n"
             f"DTEND:{e.scheduled_at + feeds.EVENT_LENGTH:%Y%m%dT%H%M%SZ}\r\n"
-            f"SEQUENCE:{e.version}\r\nSTATUS:{feeds.EVENT_STATUS[e.status]}\r\n"
+            f"SEQUENCE:{e.version - 1}\r\nSTATUS:{feeds.EVENT_STATUS[e.status]}\r\n"
             f"TRANSP:TRANSPARENT\r\nSUMMARY:[{e.channel_name}] {e.text[:60]}\r\n"
             f"DESCRIPTION:{e.text}\\n\\nStatus: {e.status.label}\\nCategory: {e.category}"
             f"\\n{url}\r\nCATEGORIES:{e.category}\r\nURL:{url}\r\n"
@@ -136,6 +138,46 @@ def pure_figures(now: datetime) -> None:
         f"  feed size: {len(body) / 1e6:.2f} MB plain, "
         f"{len(gzip.compress(body, mtime=0)) / 1e6:.2f} MB gzipped"
     )
+
+
+# Google Calendar imports a file of at most 1 MB (its help, "Import events to Google
+# Calendar"), and subscribers report that a larger subscribed feed loses events.
+GOOGLE_LIMIT = 1_000_000
+# Post lengths in characters: a one-liner, a short post, a tweet at its limit, a long
+# Instagram caption, and LinkedIn's limit.
+POST_LENGTHS = (20, 100, 280, 1000, 3000)
+
+
+def _post_of_length(rng: random.Random, n: int, length: int) -> str:
+    words = f"Post {n}:"
+    while len(words) < length:
+        words += " " + rng.choice(WORDS)
+    return words[:length]
+
+
+def size_figures(now: datetime) -> None:
+    """The feed's size by post length: at the default cap, per event, and how many events
+    stay under Google's limit."""
+    calendar = feeds.FeedCalendar(
+        "Acme Coffee Roasters", "acme", "Europe/Berlin", "https://planner.example.com", "Acme"
+    )
+    rng = random.Random(19)
+    cap = feeds.MAX_EVENTS
+    header = len(feeds.calendar_header(calendar)) + len(feeds.FOOTER)
+    print(f"feed size by post length, {cap:,} events (the default cap), Google's limit 1 MB:")
+    for length in POST_LENGTHS:
+        events = [
+            replace(e, text=_post_of_length(rng, e.post_id, length)) for e in make_events(now)[:cap]
+        ]
+        body = feeds.build_feed(calendar, events, {}, max_events=cap).body
+        zipped = len(gzip.compress(body, compresslevel=4, mtime=0))
+        per_event = (len(body) - header) / cap
+        fit = int((GOOGLE_LIMIT - header) // per_event)
+        print(
+            f"  {length:5,}-character posts: {len(body) / 1e6:5.2f} MB plain, "
+            f"{zipped / 1e3:4.0f} KB gzipped, {per_event:5,.0f} bytes an event, "
+            f"{fit:5,} events in 1 MB"
+        )
 
 
 def build_database(url: str, now: datetime) -> tuple[object, str, int]:
@@ -265,6 +307,7 @@ def database_figures(url: str, now: datetime) -> None:
 def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     pure_figures(now)
+    size_figures(now)
     url = os.environ.get("DATABASE_URL", f"sqlite:///{_TMP / 'bench.db'}")
     database_figures(url, now)
 

@@ -29,8 +29,9 @@ def _secret_key(folder: Path) -> str:
 
 # Imports above this many rows run as a job, with a progress page, so no request times out.
 IMPORT_JOB_ROWS = 500
-# A feed shows at most this many events (see planner/feeds/ical.py for why).
-FEED_MAX_EVENTS = 2000
+# A feed shows at most this many events: 1,000 stay under Google Calendar's 1 MB for posts
+# of up to about 340 characters (see planner/feeds/ical.py and bench/feed.py).
+FEED_MAX_EVENTS = 1000
 
 PUBLISHING_DEFAULTS = {
     "PUBLISH_MAX_ATTEMPTS": 5,

@@ -11,7 +11,7 @@ The trade-off: icalendar serializes about ten times slower (bench/feed.py: 2.8 s
 cold render well past a second. Only a cold render pays (fragments are cached per post
 version and rendered by the worker), so this stays until bench/feed.py and the real-client
 tests say otherwise. icalendar writes the calendar's header. The tests read every kind of
-text back through icalendar, ical and ical.js.
+text back through icalendar, ical, ical.js and node-ical, and a real plan through vdirsyncer.
 """
 
 from __future__ import annotations
@@ -32,12 +32,22 @@ from planner.config import FEED_MAX_EVENTS
 from planner.models import Status
 
 # Bumped whenever the bytes of an event or of the header change shape, so stored fragments
-# and renderings made by older code are not reused.
-FORMAT = "1"
+# and renderings made by older code are not reused. 2: line separators mapped to newlines,
+# SEQUENCE from 0.
+FORMAT = "2"
 PRODID = "-//Planner//Content calendar feed//EN"
+METHOD = "PUBLISH"
+# RFC 5545 3.7.2: a calendar with METHOD names it in the media type too.
+MEDIA_TYPE = f"text/calendar; charset=utf-8; method={METHOD}"
 
-# The window keeps the feed small: Google stops importing somewhere above 1 MB, and 2,000
-# events are about 1 MB.
+# The window keeps the feed small, and so does the cap on events (FEED_MAX_EVENTS, 1,000 by
+# default): Google Calendar imports at most 1 MB, and subscribers of larger feeds report lost
+# events. An event takes about 570 bytes besides its text, which it carries in DESCRIPTION
+# and, up to 60 characters, in SUMMARY. bench/feed.py: 1,000 events of 280-character posts
+# are 0.93 MB; 2,000 events pass 1 MB even with 20-character posts (1.2 MB). Whether Google
+# counts gzipped bytes (4 to 10 times fewer) is not documented, so the plain size counts.
+# Longer posts fit fewer events (585 of 1,000 characters in 1 MB): such teams subscribe per
+# channel, or raise the cap where no subscriber uses Google.
 WINDOW_PAST = timedelta(days=30)
 WINDOW_FUTURE = timedelta(days=365)
 MAX_EVENTS = FEED_MAX_EVENTS
@@ -154,29 +164,41 @@ class Feed:
     serialized: dict[int, Fragment]
 
 
-# RFC 5545 TEXT cannot carry control characters (CONTROL is excluded from TSAFE-CHAR);
-# newlines are escaped as \n and tabs are allowed.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Every character that some calendar parser ends a line at becomes a newline (escaped as \n
+# in the feed), as CR and CRLF do: pasted text brings U+2028 and U+2029 (line and paragraph
+# separators), U+0085 (NEL), VT and FF (the manual line break of Word and PowerPoint, Word's
+# page break).
+# Raw in a value, they broke it: vdirsyncer splits lines with str.splitlines(), which breaks
+# at all of them, and stored a cut item (khal showed the text up to there, without status or
+# link); node-ical matches each line with a regex whose "." stops at U+2028 and U+2029, and
+# dropped the whole DESCRIPTION (tests/feeds/test_clients.py runs both).
+_LINE_BREAKS = re.compile("\r\n?|[\x0b\x0c\x85\u2028\u2029]")
+# RFC 5545 TEXT cannot carry the other control characters (CONTROL is excluded from
+# TSAFE-CHAR): they are dropped. Tabs are allowed. (str.splitlines() also breaks at
+# U+001C to U+001E, which are dropped with them.)
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+# Whatever either of the above would change: one scan tells whether a text needs them.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f\x85\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
 
 
 def clean_text(value: str) -> str:
-    """`value` as it comes back from the feed: line breaks as \\n, control characters gone."""
-    if "\r" in value:
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if _CONTROLS.search(value):
-        value = _CONTROLS.sub("", value)
-    return value
+    """`value` as it comes back from the feed: every line break as \\n, the other control
+    characters gone."""
+    if _UNSAFE.search(value) is None:
+        return value
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", value))
 
 
 def escape_text(value: str) -> str:
     """An RFC 5545 TEXT value (section 3.3.11): backslash, semicolon, comma and newline."""
+    return _escape(clean_text(value))
+
+
+def _escape(cleaned: str) -> str:
+    """`escape_text` of a text that `clean_text` already returned as it is."""
     return (
-        clean_text(value)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
+        cleaned.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
     )
 
 
@@ -208,7 +230,8 @@ def fold(line: str) -> bytes:
 
 
 def summary_for(channel_name: str, text: str) -> str:
-    """`[channel] first words`: the text on one line, cut at a word before 60 characters."""
+    """`[channel] first words`: the text on one line (every line break a space), cut at a word
+    before 60 characters; clean text (as `clean_text` returns it)."""
     words = _SPACES.sub(" ", clean_text(text[: SUMMARY_CHARS * 4])).strip()
     if len(words) > SUMMARY_CHARS:
         cut = words.rfind(" ", 0, SUMMARY_CHARS)
@@ -218,13 +241,14 @@ def summary_for(channel_name: str, text: str) -> str:
 
 
 def description_for(event: FeedEvent, calendar: FeedCalendar) -> str:
-    """The post's text, then its status, category, local time and a link to it."""
+    """The post's text, then its status, category, local time and a link to it; clean text
+    (as `clean_text` returns it)."""
     shared = _shared(calendar)
     local = event.scheduled_at.astimezone(shared.zone)
     return (
         f"{clean_text(event.text)}\n\n"
         f"Status: {_LABELS[event.status]}\n"
-        f"Category: {event.category}\n"
+        f"Category: {clean_text(event.category)}\n"
         f"Channel: {clean_text(event.channel_name)}\n"
         f"Scheduled: {local:%a %d %b %Y %H:%M} {calendar.timezone}\n"
         f"{shared.posts_url}{event.post_id}"
@@ -288,7 +312,9 @@ def event_fragment(event: FeedEvent, calendar: FeedCalendar) -> bytes:
         # UTC needs no VTIMEZONE, and Google reads floating times as UTC anyway.
         f"DTSTART:{utc_stamp(event.scheduled_at)}\r\n"
         f"DTEND:{utc_stamp(event.scheduled_at + EVENT_LENGTH)}\r\n"
-        f"SEQUENCE:{event.version}\r\n"
+        # RFC 5545 3.8.7.4: a new component's SEQUENCE is 0. Versions start at 1, and every
+        # change a person makes raises the version by one, so SEQUENCE never goes down.
+        f"SEQUENCE:{event.version - 1}\r\n"
         f"STATUS:{EVENT_STATUS[event.status]}\r\n"
         # A post is not a meeting: it must not make the subscribers look busy.
         "TRANSP:TRANSPARENT\r\n"
@@ -296,8 +322,9 @@ def event_fragment(event: FeedEvent, calendar: FeedCalendar) -> bytes:
     return b"".join(
         (
             head,
-            fold(f"SUMMARY:{escape_text(summary_for(event.channel_name, event.text))}"),
-            fold(f"DESCRIPTION:{escape_text(description_for(event, calendar))}"),
+            # Both are clean text already: escaped without a second scan.
+            fold(f"SUMMARY:{_escape(summary_for(event.channel_name, event.text))}"),
+            fold(f"DESCRIPTION:{_escape(description_for(event, calendar))}"),
             fold(f"CATEGORIES:{escape_text(event.category)}"),
             fold(f"URL:{url}"),
             shared.organizer,
@@ -334,7 +361,7 @@ def calendar_header(calendar: FeedCalendar) -> bytes:
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", METHOD)
     cal.add("name", vText(calendar.name))
     cal.add("x-wr-calname", vText(calendar.name))
     cal.add("x-wr-timezone", vText(calendar.timezone))

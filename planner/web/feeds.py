@@ -284,7 +284,7 @@ def feed(token: str):  # type: ignore[no-untyped-def]
             if gzipped:
                 headers["Content-Encoding"] = "gzip"
             return current_app.response_class(
-                body, 200, headers=headers, content_type="text/calendar; charset=utf-8"
+                body, 200, headers=headers, content_type=feeds.MEDIA_TYPE
             )
     log.error("feed=serve workspace=%s outcome=incomplete_rendering", found.workspace.id)
     return _unavailable()

@@ -44,7 +44,7 @@ def test_a_viewer_creates_a_subscription_copies_its_address_and_the_calendar_ans
 
         calendar = context.request.get(address)
         assert calendar.status == 200
-        assert calendar.headers["content-type"] == "text/calendar; charset=utf-8"
+        assert calendar.headers["content-type"] == "text/calendar; charset=utf-8; method=PUBLISH"
         assert f"UID:post-{post.id}@127.0.0.1" in calendar.text()
 
         # Back on the Feeds page the subscription is listed, and its address is not.

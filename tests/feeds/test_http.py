@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from planner import feeds, workflow
-from planner.models import FeedRendering, FeedToken, Post
+from planner.models import FeedFragment, FeedRendering, FeedToken, Post
 from planner.web import feeds as feed_views
 from tests.conftest import future
 from tests.support.feeds import (
@@ -41,7 +41,8 @@ def test_a_subscriber_gets_the_plan_with_the_headers_a_secret_url_needs(app, ses
     post = new_post(session, team, "Five tips for brewing at home")
     response = fetch(app, subscribe(session, team))
     assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    # RFC 5545 3.7.2: the body says METHOD:PUBLISH, so the media type does too.
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8; method=PUBLISH"
     assert response.headers["Cache-Control"] == "private, max-age=900"
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Robots-Tag"] == "noindex"
@@ -69,6 +70,58 @@ def test_moving_a_post_changes_its_start_keeps_its_uid_and_raises_its_sequence(
     assert after[uid(post)]["dtend"] == future(days=6, hour=14) + timedelta(minutes=15)
     assert after[uid(post)]["sequence"] > before["sequence"]
     assert after[uid(post)]["last_modified"] >= before["last_modified"]
+
+
+def test_a_new_post_has_sequence_zero_and_every_change_raises_it(app, session, team, ical_js):
+    post = new_post(session, team, "Counting revisions", at=future(days=5))
+    path = subscribe(session, team)
+    sequences = [read(app, path, ical_js)[uid(post)]["sequence"]]
+    editor = team.user("editor")
+    edited = workflow.PostContent(
+        post.channel, "Counting revisions, edited", post.category, post.scheduled_at
+    )
+    workflow.edit_post(session, editor, post, post.version, edited)
+    sequences.append(read(app, path, ical_js)[uid(post)]["sequence"])
+    workflow.reschedule(session, editor, post, post.version, future(days=6))
+    sequences.append(read(app, path, ical_js)[uid(post)]["sequence"])
+    # Two changes: in review, then approved.
+    workflow.submit(session, editor, post, post.version)
+    workflow.approve(session, team.user("approver"), post, post.version)
+    sequences.append(read(app, path, ical_js)[uid(post)]["sequence"])
+    workflow.cancel(session, editor, post, post.version)
+    sequences.append(read(app, path, ical_js)[uid(post)]["sequence"])
+    assert sequences == [0, 1, 2, 4, 5]
+
+
+def test_a_feed_rendered_by_older_code_is_rendered_again_after_an_upgrade(
+    app, session, team, ical_js, monkeypatch
+):
+    post = new_post(session, team, "Autumn menu\u2028pumpkin soup")
+    path = subscribe(session, team)
+    # What the previous format left in the database: its rendering and the post's fragment,
+    # the separator raw and SEQUENCE = version, under its own format's keys.
+    monkeypatch.setattr(feeds.ical, "FORMAT", "1")
+    monkeypatch.setattr(feeds.store, "FORMAT", "1")
+    assert fetch(app, path).status_code == 200
+    monkeypatch.undo()
+
+    def as_older_code_wrote(body: bytes) -> bytes:
+        return body.replace(b"Autumn menu\\npumpkin", "Autumn menu\u2028pumpkin".encode()).replace(
+            b"SEQUENCE:0", b"SEQUENCE:1"
+        )
+
+    for table in (FeedRendering, FeedFragment):
+        for row in session.scalars(sa.select(table)):
+            row.body = as_older_code_wrote(row.body)
+    session.commit()
+    # The upgraded web process starts without the bytes the old one kept in memory.
+    feed_views.BODIES.clear()
+
+    body = fetch(app, path).get_data()
+    assert "\u2028".encode() not in body
+    event = parse_three(body, ical_js).agreed_events()[uid(post)]
+    assert event["description"].startswith("Autumn menu\npumpkin soup\n\n")
+    assert event["sequence"] == 0
 
 
 def test_cancelling_a_post_sends_it_as_cancelled_for_thirty_days(app, session, team, ical_js):

@@ -1,16 +1,24 @@
-"""Helpers for the feed tests: three iCalendar parsers that nobody here wrote, read into one
-shape so that a test can ask all three the same question.
+"""Helpers for the feed tests: calendar parsers that nobody here wrote, read into one shape
+so that a test can ask each of them the same question.
 
-- icalendar (Python; what many Python servers and tools use),
+- icalendar (Python; what many Python servers and tools use, khal among them),
 - ical (Python; the strict RFC 5545 parser of Home Assistant),
-- ical.js (Mozilla's, the parser Thunderbird uses), through node and tests/support/ical_js.mjs.
+- ical.js (Mozilla's, the parser Thunderbird uses), through node and tests/support/ical_js.mjs,
+- node-ical (the parser of many Node.js apps, MagicMirror's calendar among them), through
+  node and tests/support/node_ical.mjs,
+- vdirsyncer (syncs a subscription into the folder khal and other vdir tools read): its
+  http storage against the app on a real server, then the items it stored, read back.
+
+A missing parser is a failure, never a skip: a skipped check proves nothing.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,7 +36,7 @@ from planner.models import Post
 from tests.conftest import Browser, Team, future, signed_in
 
 ROOT = Path(__file__).resolve().parents[2]
-NODE_SCRIPT = Path(__file__).resolve().parent / "ical_js.mjs"
+SUPPORT = Path(__file__).resolve().parent
 PARSERS = ("icalendar", "ical", "ical.js")
 CALENDAR_FIELDS = (
     "prodid",
@@ -44,15 +52,15 @@ CALENDAR_FIELDS = (
 )
 
 
-class IcalJs:
-    """One node process running ical.js, fed a document per line."""
+class NodeParser:
+    """One node process running a JavaScript parser, fed a document per line."""
 
-    def __init__(self) -> None:
-        if not (ROOT / "node_modules" / "ical.js").is_dir():
-            # A missing parser is a failure, never a skip: a skipped check proves nothing.
-            pytest.fail("ical.js is not installed: run `npm ci` (make test does)")
+    def __init__(self, package: str, script: Path) -> None:
+        if not (ROOT / "node_modules" / package).is_dir():
+            pytest.fail(f"{package} is not installed: run `npm ci` (make test does)")
+        self.package = package
         self.process = subprocess.Popen(
-            ["node", str(NODE_SCRIPT)],
+            ["node", str(script)],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -68,7 +76,7 @@ class IcalJs:
             self.process.stdin.flush()
             answer = json.loads(self.process.stdout.readline())
         if "error" in answer:
-            raise AssertionError(f"ical.js rejected the feed: {answer['error']}")
+            raise AssertionError(f"{self.package} rejected the feed: {answer['error']}")
         return answer
 
     def close(self) -> None:
@@ -77,9 +85,26 @@ class IcalJs:
         self.process.wait(timeout=10)
 
 
+class IcalJs(NodeParser):
+    def __init__(self) -> None:
+        super().__init__("ical.js", SUPPORT / "ical_js.mjs")
+
+
+class NodeIcal(NodeParser):
+    def __init__(self) -> None:
+        super().__init__("node-ical", SUPPORT / "node_ical.mjs")
+
+
 @pytest.fixture(scope="session")
 def ical_js() -> Iterator[IcalJs]:
     parser = IcalJs()
+    yield parser
+    parser.close()
+
+
+@pytest.fixture(scope="session")
+def node_ical() -> Iterator[NodeIcal]:
+    parser = NodeIcal()
     yield parser
     parser.close()
 
@@ -135,25 +160,27 @@ def _from_icalendar(body: bytes) -> tuple[dict[str, Any], dict[str, dict[str, An
         "x_published_ttl": text("X-PUBLISHED-TTL"),
         "uid": text("UID"),
     }
-    events = {}
-    for event in calendar.walk("VEVENT"):
-        organizer = event["ORGANIZER"]
-        events[str(event["UID"])] = {
-            "summary": str(event["SUMMARY"]),
-            "description": str(event["DESCRIPTION"]),
-            "dtstart": _utc(event.decoded("DTSTART")),
-            "dtend": _utc(event.decoded("DTEND")),
-            "dtstamp": _utc(event.decoded("DTSTAMP")),
-            "last_modified": _utc(event.decoded("LAST-MODIFIED")),
-            "sequence": int(event["SEQUENCE"]),
-            "status": str(event["STATUS"]),
-            "transp": str(event["TRANSP"]),
-            "categories": [str(c) for c in event["CATEGORIES"].cats],
-            "url": str(event["URL"]),
-            "organizer": str(organizer),
-            "organizer_cn": str(organizer.params["CN"]),
-        }
+    events = {str(event["UID"]): _icalendar_event(event) for event in calendar.walk("VEVENT")}
     return properties, events
+
+
+def _icalendar_event(event: icalendar.Event) -> dict[str, Any]:
+    organizer = event["ORGANIZER"]
+    return {
+        "summary": str(event["SUMMARY"]),
+        "description": str(event["DESCRIPTION"]),
+        "dtstart": _utc(event.decoded("DTSTART")),
+        "dtend": _utc(event.decoded("DTEND")),
+        "dtstamp": _utc(event.decoded("DTSTAMP")),
+        "last_modified": _utc(event.decoded("LAST-MODIFIED")),
+        "sequence": int(event["SEQUENCE"]),
+        "status": str(event["STATUS"]),
+        "transp": str(event["TRANSP"]),
+        "categories": [str(c) for c in event["CATEGORIES"].cats],
+        "url": str(event["URL"]),
+        "organizer": str(organizer),
+        "organizer_cn": str(organizer.params["CN"]),
+    }
 
 
 def _from_ical(body: bytes) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
@@ -232,6 +259,97 @@ def _duration(text: str) -> timedelta:
     assert match, text
     days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+
+
+def read_node_ical(body: bytes, parser: NodeIcal) -> dict[str, dict[str, Any]]:
+    """The feed's events by UID as node-ical reads them; None for a property it skipped."""
+
+    def instant(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    events = {}
+    for event in parser.parse(body)["events"]:
+        assert event["dtstart_tz"] == "Etc/UTC", "node-ical did not read DTSTART as UTC"
+        events[event["uid"]] = {
+            "summary": event["summary"],
+            "description": event["description"],
+            "dtstart": instant(event["dtstart"]),
+            "dtend": instant(event["dtend"]),
+            "dtstamp": instant(event["dtstamp"]),
+            "last_modified": instant(event["last_modified"]),
+            "sequence": event["sequence"],
+            "status": event["status"],
+            "transp": event["transp"],
+            "categories": event["categories"],
+            "url": event["url"],
+            "organizer": event["organizer"],
+            "organizer_cn": event["organizer_cn"],
+        }
+    return events
+
+
+def node_ical_reading(text: str) -> str:
+    """`text` as node-ical reads it from a correct feed. Its own misreading: its `text()`
+    unescapes `\\n` before `\\\\`, one replacement after the other instead of in one pass,
+    so in the feed's `\\\\n` (a typed backslash, then n) it takes the second backslash and
+    the n for a newline. A typed backslash followed by n or N comes back as a backslash and
+    a newline."""
+    return re.sub(r"(?<=\\)[nN]", "\n", text)
+
+
+def vdirsyncer_sync(feed_url: str, folder: Path) -> list[bytes]:
+    """Subscribe vdirsyncer to `feed_url` as a khal user does (an http storage paired with a
+    filesystem storage), run `discover` and `sync`, and return the items it stored."""
+    executable = Path(sys.executable).with_name("vdirsyncer")
+    if not executable.exists():
+        pytest.fail("vdirsyncer is not installed: run `make install` (pyproject's dev extra)")
+    stored = folder / "calendar"
+    stored.mkdir(parents=True)
+    config = folder / "config"
+    config.write_text(
+        "[general]\n"
+        f'status_path = "{folder / "status"}/"\n\n'
+        "[pair plan]\n"
+        'a = "plan_feed"\nb = "plan_folder"\ncollections = null\n'
+        'conflict_resolution = "a wins"\n\n'
+        "[storage plan_feed]\n"
+        f'type = "http"\nurl = "{feed_url}"\n\n'
+        "[storage plan_folder]\n"
+        f'type = "filesystem"\npath = "{stored}/"\nfileext = ".ics"\n'
+    )
+    # vdirsyncer's HTTP client honours proxy variables; the app is on this machine.
+    env = {**os.environ, "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for command in ("discover", "sync"):
+        result = subprocess.run(
+            [str(executable), "--config", str(config), command],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"vdirsyncer {command}: {result.stdout}{result.stderr}"
+    return [path.read_bytes() for path in sorted(stored.glob("*.ics"))]
+
+
+def read_vdirsyncer_items(items: list[bytes]) -> dict[str, dict[str, Any]]:
+    """The events of the items vdirsyncer stored, each read by icalendar (as khal does), by
+    their URL; each item must be one calendar holding one event.
+
+    By URL, not UID: vdirsyncer's http storage replaces every UID with a hash of the item
+    (`vdirsyncer.storage.http.HttpStorage._ignore_uids` is set)."""
+    events = {}
+    for item in items:
+        calendar = icalendar.Calendar.from_ical(item)
+        [event] = calendar.walk("VEVENT")
+        events[str(event["URL"])] = _icalendar_event(event)
+    return events
+
+
+def read_icalendar(body: bytes) -> dict[str, dict[str, Any]]:
+    """The feed's events by UID as icalendar reads them."""
+    return _from_icalendar(body)[1]
 
 
 def parse_three(body: bytes, parser: IcalJs) -> Parsed:
@@ -313,14 +431,21 @@ def live_app_server(app: Any) -> Iterator[str]:
 __all__ = [
     "Browser",
     "IcalJs",
+    "NodeIcal",
     "Parsed",
     "approved_post",
     "fetch",
     "ical_js",
     "live_app_server",
     "new_post",
+    "node_ical",
+    "node_ical_reading",
     "parse_three",
+    "read_icalendar",
+    "read_node_ical",
+    "read_vdirsyncer_items",
     "signed_in",
     "subscribe",
     "uid",
+    "vdirsyncer_sync",
 ]
