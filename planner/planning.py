@@ -205,6 +205,24 @@ def check_draft(
     return rules.check_change(items, before, after, rule_config(workspace))
 
 
+def check_group(
+    session: Session, workspace: Workspace, replaced: set[int], after: list[rules.PlanItem]
+) -> rules.ChangeReport:
+    """What saving a group of variants (new ones, or replacing the posts `replaced`) would
+    add to and clear from the plan's findings. One variant goes through the composer's fast
+    check; several through two whole checks (a workspace's plan is small next to the rules'
+    50,000-post budget)."""
+    items = plan_items(session, workspace)
+    config = rule_config(workspace)
+    if len(after) == 1 and len(replaced) <= 1:
+        before = next((item for item in items if item.id in replaced), None)
+        return rules.check_change(items, before, after[0], config)
+    kept = [item for item in items if item.id not in replaced]
+    old = Counter(rules.check(items, config))
+    new = Counter(rules.check([*kept, *after], config))
+    return rules.ChangeReport(tuple((new - old).elements()), tuple((old - new).elements()))
+
+
 def week_rows(
     session: Session, workspace: Workspace, first: date, last_exclusive: date
 ) -> list[tuple[str, str, Status]]:

@@ -121,7 +121,9 @@ def content_errors(
             f"{len(text):,} characters: {channel.network} accepts at most "
             f"{limit:,}. Shorten it by {len(text) - limit:,}."
         )
-    if category not in {c.value for c in Category}:
+    if not category:
+        errors["category"] = "Pick a category."
+    elif category not in {c.value for c in Category}:
         errors["category"] = "Pick one of the seven categories."
     if scheduled_at is not None:
         if scheduled_at.tzinfo is None:

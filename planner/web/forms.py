@@ -155,16 +155,36 @@ CATEGORY_CHOICES = choices(
 )
 
 
-class PostForm(FlaskForm):
-    channel_id = SelectField("Channel", coerce=int, validators=[InputRequired("Pick a channel.")])
-    # One key per composer page: sending the form twice creates one post.
-    creation_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
+class PostFields(FlaskForm):
+    """What every composer has: text, category, day and time."""
+
     text = TextAreaField("Text", validators=[DataRequired("Write the text of the post.")])
-    category = RadioField(
-        "Category", choices=CATEGORY_CHOICES, validators=[InputRequired("Pick a category.")]
-    )
+    # Left empty, the classifier's suggestion is taken when it is sure (the composer shows
+    # and pre-selects it); when it is not, the editor is asked to pick.
+    category = RadioField("Category", choices=CATEGORY_CHOICES, validators=[Optional()])
     date = DateField("Date", validators=[InputRequired("Enter a date (YYYY-MM-DD).")])
     time = TimeField("Time", validators=[InputRequired("Enter a time (HH:MM).")])
+
+
+class ComposeForm(PostFields):
+    """A new post for one or several channels (a group): the shared text, and per channel an
+    optional text of its own (`variant-<channel id>`, read from the request)."""
+
+    channel_ids = SelectMultipleField(
+        "Channels",
+        coerce=int,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+        validators=[DataRequired("Pick at least one channel.")],
+    )
+    # One key per composer page: sending the form twice creates one post.
+    creation_key = HiddenField(validators=[Optional(), Regexp(r"^[0-9a-f]{32}$")])
+
+
+class PostForm(PostFields):
+    """Editing one post (one channel's variant)."""
+
+    channel_id = SelectField("Channel", coerce=int, validators=[InputRequired("Pick a channel.")])
     version = HiddenField()
 
 

@@ -30,14 +30,22 @@ from planner.web.access import (
     workspace_access,
 )
 from planner.web.errors import json_error
-from planner.web.forms import ActionForm, CommentForm, MoveForm, PostForm, channel_choices
+from planner.web.forms import (
+    ActionForm,
+    CommentForm,
+    ComposeForm,
+    MoveForm,
+    PostFields,
+    PostForm,
+    channel_choices,
+)
 from planner.web.security import safe_next, whole_number
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
 
 
-def _composer(form: PostForm, access: Access, channels: list[Channel], **extra):  # type: ignore[no-untyped-def]
+def _composer(form: PostForm | ComposeForm, access: Access, channels: list[Channel], **extra):  # type: ignore[no-untyped-def]
     return access.render(
         "posts/compose.html",
         form=form,
@@ -45,17 +53,33 @@ def _composer(form: PostForm, access: Access, channels: list[Channel], **extra):
         limits=TEXT_LIMITS,
         definitions=CATEGORY_DEFINITIONS,
         categories=list(Category),
+        variant_texts=extra.pop("variant_texts", {}),
+        variant_errors=extra.pop("variant_errors", {}),
         **extra,
     )
 
 
-def _scheduled_at(form: PostForm | MoveForm, tz: str) -> datetime | None:
+def _scheduled_at(form: PostFields | MoveForm, tz: str) -> datetime | None:
     """The form's local date and time as a UTC instant, or None with a field error set."""
     try:
         return to_utc(form.date.data, form.time.data, tz)
     except NonexistentLocalTime as error:
         form.time.errors = [*form.time.errors, str(error)]
         return None
+
+
+def _category(form: PostFields) -> str:
+    """The category chosen, or the classifier's when the editor left it empty and the
+    classifier is sure (the composer shows and pre-selects it); otherwise "" with the
+    editor asked to pick one."""
+    if form.category.data:
+        return form.category.data
+    suggestion = rules.classify(form.text.data or "") if (form.text.data or "").strip() else None
+    if suggestion is None or getattr(suggestion, "abstained", False):
+        if "Pick a category." not in form.category.errors:
+            form.category.errors = [*form.category.errors, "Pick a category."]
+        return ""
+    return suggestion.category.value
 
 
 def _content(
@@ -65,64 +89,139 @@ def _content(
     channel = next((c for c in channels if c.id == form.channel_id.data), None)
     if channel is None:
         form.channel_id.errors = [*form.channel_id.errors, "Pick a channel of this workspace."]
+    category = _category(form)
     if channel is not None and scheduled_at is None:
         # Show every problem at once, not the time first and the text on the next try.
-        text, category = form.text.data or "", form.category.data or ""
-        errors = workflow.content_errors(channel, text, category, None, new=False)
+        errors = workflow.content_errors(channel, form.text.data or "", category, None, new=False)
         _show_field_errors(form, workflow.InvalidPost(errors))
     if scheduled_at is None or channel is None:
         return None
-    return workflow.PostContent(
-        channel, form.text.data or "", form.category.data or "", scheduled_at
-    )
+    return workflow.PostContent(channel, form.text.data or "", category, scheduled_at)
 
 
-def _show_field_errors(form: PostForm | MoveForm, error: workflow.InvalidPost) -> None:
+def _variant_texts(channel_ids: list[int]) -> dict[int, str]:
+    """The texts of their own that the editor gave some channels (empty: the shared text)."""
+    texts = {}
+    for channel_id in channel_ids:
+        own = request.form.get(f"variant-{channel_id}", "")
+        if own.strip():
+            texts[channel_id] = own
+    return texts
+
+
+def _group_contents(
+    form: ComposeForm, access: Access, channels: list[Channel]
+) -> tuple[list[workflow.PostContent] | None, dict[int, str], dict[int, str]]:
+    """A PostContent per chosen channel (its own text or the shared one), or None with the
+    problems set on the form; the texts of their own, to fill back in; and the problems of
+    each channel's text."""
+    chosen = [c for c in channels if c.id in (form.channel_ids.data or [])]
+    own = _variant_texts([c.id for c in chosen])
+    if not chosen:
+        form.channel_ids.errors = [*form.channel_ids.errors, "Pick at least one channel."]
+    scheduled_at = _scheduled_at(form, access.workspace.timezone)
+    category = _category(form)
+    contents = [
+        workflow.PostContent(c, own.get(c.id, form.text.data or ""), category, scheduled_at)
+        for c in chosen
+    ]
+    if scheduled_at is None or not chosen:
+        # Show every problem at once, not the time first and the text on the next try.
+        problems: dict[str, str] = {}
+        for content in contents:
+            errors = workflow.content_errors(
+                content.channel, content.text, category, None, new=False
+            )
+            for name, message in errors.items():
+                key = name if len(contents) == 1 else f"{name}:{content.channel.id}"
+                problems[key] = (
+                    message if len(contents) == 1 else f"{content.channel.name}: {message}"
+                )
+        return None, own, _show_field_errors(form, workflow.InvalidPost(problems))
+    return contents, own, {}
+
+
+def _show_field_errors(form: PostFields | MoveForm, error: workflow.InvalidPost) -> dict[int, str]:
+    """Field errors onto the form; those of one channel's variant ("text:<channel id>")
+    are returned by channel id, for the composer to show beside that variant."""
     fields = {"scheduled_at": "time", "channel_id": "channel_id"}
+    by_channel: dict[int, str] = {}
     for name, message in error.errors.items():
-        field = getattr(form, fields.get(name, name), None)
+        field_name, _, channel_id = name.partition(":")
+        if channel_id.isdecimal():
+            if field_name == "text":
+                by_channel[int(channel_id)] = message
+                continue
+            # Shared by every variant (category, time): said once, without the channel.
+            message = message.split(": ", 1)[-1]
+        if field_name == "channel_id" and isinstance(form, ComposeForm):
+            field_name = "channel_ids"
+        field = getattr(form, fields.get(field_name, field_name), None)
         if field is not None:
-            field.errors = [*field.errors, message]
+            if message not in field.errors:
+                field.errors = [*field.errors, message]
         else:
             flash(message, "error")
+    return by_channel
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new(slug: str):  # type: ignore[no-untyped-def]
+    """The composer: one post for one or several channels (a group), each channel's text the
+    shared one unless the editor customises it."""
     access = workspace_access(slug, "create_post")
     channels = channels_of(access)
-    form = PostForm()
-    form.channel_id.choices = channel_choices(channels)
+    formdata = request.form.copy() if request.method == "POST" else None
+    if formdata is not None and "channel_ids" not in formdata and formdata.get("channel_id"):
+        # One channel, as the composer sent it before groups (and scripts may still).
+        formdata.setlist("channel_ids", [formdata["channel_id"]])
+    form = ComposeForm(formdata=formdata)
+    form.channel_ids.choices = channel_choices(channels)
+    variant_texts: dict[int, str] = {}
+    variant_errors: dict[int, str] = {}
     if request.method == "GET":
         form.creation_key.data = uuid.uuid4().hex
         _prefill_time(form, access)
         channel_id = whole_number(request.args.get("channel"))
         if channel_id is not None:
-            form.channel_id.data = channel_id
+            form.channel_ids.data = [channel_id]
+        elif len(channels) == 1:
+            form.channel_ids.data = [channels[0].id]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
     if form.validate_on_submit():
-        content = _content(form, access, channels)
-        if content is not None:
+        contents, variant_texts, variant_errors = _group_contents(form, access, channels)
+        if contents is not None:
             try:
-                post = workflow.create_post(
+                posts = workflow.create_group(
                     db.session,
                     current_user,
                     access.workspace,
-                    content,
+                    contents,
                     creation_key=form.creation_key.data or None,
                 )
             except workflow.InvalidPost as error:
-                _show_field_errors(form, error)
+                variant_errors = _show_field_errors(form, error)
             else:
-                flash(f"Saved as a draft for {_when(post, access)}.", "success")
-                return redirect(url_for("posts.show", slug=slug, post_id=post.id))
+                where = "" if len(posts) == 1 else f" on {len(posts)} channels"
+                flash(f"Saved as a draft{where} for {_when(posts[0], access)}.", "success")
+                return redirect(url_for("posts.show", slug=slug, post_id=posts[0].id))
+    elif request.method == "POST":
+        variant_texts = _variant_texts(list(form.channel_ids.data or []))
+        _category(form)
     status = 422 if request.method == "POST" else 200
-    return _composer(form, access, channels, post=None), status
+    return _composer(
+        form,
+        access,
+        channels,
+        post=None,
+        variant_texts=variant_texts,
+        variant_errors=variant_errors,
+    ), status
 
 
-def _prefill_time(form: PostForm, access: Access) -> None:
+def _prefill_time(form: PostFields, access: Access) -> None:
     raw_date = request.args.get("date")
     raw_time = request.args.get("time")
     suggestion = local(utcnow() + timedelta(hours=1), access.workspace.timezone)
@@ -143,6 +242,26 @@ def _prefill_time(form: PostForm, access: Access) -> None:
 def kept_comment() -> dict[str, object]:
     """A request-changes comment that could not be saved, to fill back in once."""
     return session.pop("kept_comment", None) or {}
+
+
+def _group_others(post: Post) -> list[Post]:
+    """The other variants of the post's group still in review or publishing."""
+    return [
+        p
+        for p in workflow.variants(db.session, post.group_id)
+        if p.id != post.id and p.status in workflow.IN_GROUP
+    ]
+
+
+def _seen_versions() -> dict[int, int]:
+    """The versions of the other variants the form showed ("v-<post id>")."""
+    seen = {}
+    for name, value in request.form.items():
+        post_id = whole_number(name.removeprefix("v-")) if name.startswith("v-") else None
+        version = whole_number(value)
+        if post_id is not None and version is not None:
+            seen[post_id] = version
+    return seen
 
 
 def _when(post: Post, access: Access) -> str:
@@ -174,6 +293,8 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         kept_comment=kept_comment(),
         definitions=CATEGORY_DEFINITIONS,
         editable=post.status in workflow.EDITABLE,
+        group_others=_group_others(post),
+        may_approve=workflow.may_approve(db.session, current_user, post),
         post_findings=planning.by_post(planning.findings(db.session, access.workspace)).get(
             post.id, []
         ),
@@ -225,6 +346,7 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         post=post,
         conflict=conflict,
         at_stake=workflow.approval_at_stake(post),
+        group_others=_group_others(post),
     ), status
 
 
@@ -301,12 +423,14 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/check-draft", methods=["POST"])
 @login_required
 def check_draft(slug: str):  # type: ignore[no-untyped-def]
-    """The composer's live check: the category suggestion and what saving would change in
-    the plan's findings. {"post_id"?, "channel_id", "text", "category"?, "date", "time"}."""
+    """The composer's live check: the category suggestion, each channel's length as its
+    network counts it, and what saving would change in the plan's findings.
+    {"post_id"?, "channel_ids" (or "channel_id"), "variants"?: {channel id: text}, "text",
+    "category"?, "date", "time"}."""
     access = workspace_access(slug, "create_post")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return json_error(400, "Send a JSON object with channel_id, text, date and time.")
+        return json_error(400, "Send a JSON object with channel_ids, text, date and time.")
     text = str(body.get("text") or "")
     suggestion = rules.classify(text) if text.strip() else None
     answer: dict[str, object] = {
@@ -316,15 +440,29 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
             "category": suggestion.category.value,
             "confidence": round(suggestion.confidence, 2),
             "signals": list(suggestion.signals),
+            "abstained": bool(getattr(suggestion, "abstained", False)),
         },
+        "lengths": {},
         "added": [],
         "cleared": [],
     }
+    raw_ids = body.get("channel_ids")
+    if raw_ids is None and body.get("channel_id") is not None:
+        raw_ids = [body.get("channel_id")]
+    wanted = [whole_number(str(v)) for v in raw_ids] if isinstance(raw_ids, list) else []
+    channels = [channel_in(access, i) for i in wanted if i is not None]
+    own = body.get("variants") if isinstance(body.get("variants"), dict) else {}
+    texts = {c.id: str(own.get(str(c.id)) or own.get(c.id) or text) for c in channels}
+    answer["lengths"] = {
+        str(c.id): {"count": len(texts[c.id]), "limit": TEXT_LIMITS.get(c.network), "unit": ""}
+        for c in channels
+    }
     try:
-        channel = channel_in(access, int(body["channel_id"]))
         day = datetime.strptime(str(body["date"]), "%Y-%m-%d").date()
         clock = datetime.strptime(str(body["time"]), "%H:%M").time()
         at = to_utc(day, clock, access.workspace.timezone)
+        if not channels:
+            raise ValueError("no channel")
     except (KeyError, TypeError, ValueError) as error:
         # Not enough to place the post yet: the suggestion alone is still useful.
         answer["note"] = (
@@ -337,10 +475,14 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     post_id = whole_number(str(body.get("post_id") or ""))
     if post_id is not None:
         post = post_in(access, post_id)
-    item = planning.draft_item(
-        post.id if post else "draft", channel, text, body.get("category"), at
-    )
-    report = planning.check_draft(db.session, access.workspace, post, item)
+    category = body.get("category")
+    if category is None and suggestion is not None and not answer["suggestion"]["abstained"]:  # type: ignore[index]
+        category = suggestion.category.value
+    items = [
+        planning.draft_item(post.id if post else f"draft-{c.id}", c, texts[c.id], category, at)
+        for c in channels
+    ]
+    report = planning.check_group(db.session, access.workspace, {post.id} if post else set(), items)
     answer["added"] = [_finding_json(f) for f in report.added]
     answer["cleared"] = [_finding_json(f) for f in report.cleared]
     return jsonify(answer)
@@ -383,10 +525,13 @@ def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped
         flash("That button's form was incomplete; reload the page and try again.", "error")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id)), 303
     function, message = TRANSITIONS[action]
+    seen = _seen_versions()
     try:
         if action == "approve":
             reason = request.form.get("override_reason")
-            workflow.approve(db.session, current_user, post, form.version.data, reason)
+            workflow.approve(db.session, current_user, post, form.version.data, reason, seen)
+        elif action in ("submit", "withdraw"):
+            function(db.session, current_user, post, form.version.data, seen)
         else:
             function(db.session, current_user, post, form.version.data)
     except workflow.WorkflowError as error:
@@ -406,7 +551,9 @@ def request_changes(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     back = safe_next(request.form.get("next"), url_for("posts.show", slug=slug, post_id=post.id))
     if form.validate_on_submit():
         try:
-            workflow.request_changes(db.session, current_user, post, form.version.data, comment)
+            workflow.request_changes(
+                db.session, current_user, post, form.version.data, comment, _seen_versions()
+            )
         except workflow.WorkflowError as error:
             flash(f"Post #{post.id}: {error}", "error")
             # Keep what the approver wrote; the page they return to fills it back in.

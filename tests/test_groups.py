@@ -1,0 +1,190 @@
+"""One post for several channels (issue 16): a group of variants reviewed in one decision and
+published variant by variant."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from planner import workflow
+from planner.models import AuditEvent, Post, PostGroup, Status
+from tests.conftest import future, signed_in
+
+
+def three(session, team, x_text: str = "Launch day! Read all about it."):  # type: ignore[no-untyped-def]
+    texts = {
+        "x": x_text,
+        "mastodon": "Launch day, the long story",
+        "linkedin": "Launch day (for LinkedIn)",
+    }
+    contents = [
+        workflow.PostContent(team.channels[name], text, "brand", future())
+        for name, text in texts.items()
+    ]
+    return workflow.create_group(session, team.user("editor"), team.workspace, contents)
+
+
+def versions(posts) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    return {p.id: p.version for p in posts}
+
+
+def fresh(session, posts):  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return [session.get(Post, p.id) for p in posts]
+
+
+def test_a_group_is_made_whole_or_not_at_all(app, session, team):
+    with pytest.raises(workflow.InvalidPost) as refused:
+        three(session, team, x_text="x" * 300)
+    assert list(refused.value.errors) == [f"text:{team.channels['x'].id}"]
+    assert "X: 300 characters" in refused.value.errors[f"text:{team.channels['x'].id}"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+    posts = three(session, team)
+    assert len({p.group_id for p in posts}) == 1 and len(posts) == 3
+    assert session.scalar(sa.select(sa.func.count()).select_from(PostGroup)) == 1
+
+
+def test_review_acts_on_the_whole_group_in_one_decision(app, session, team):
+    posts = three(session, team)
+    first = posts[0]
+    workflow.submit(session, team.user("editor"), first, first.version, versions(posts))
+    posts = fresh(session, posts)
+    assert {p.status for p in posts} == {Status.in_review}
+    workflow.approve(
+        session, team.user("approver"), posts[1], posts[1].version, None, versions(posts)
+    )
+    posts = fresh(session, posts)
+    assert {p.status for p in posts} == {Status.approved}
+    assert [p.approved_version for p in posts] == [p.version for p in posts]
+    approvals = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "approved")).all()
+    assert len(approvals) == 3
+
+
+def test_a_decision_needs_the_versions_of_every_variant(app, session, team):
+    posts = three(session, team)
+    with pytest.raises(workflow.TransitionNotAllowed, match="one of 3 variants"):
+        workflow.submit(session, team.user("editor"), posts[0], posts[0].version)
+    stale = {**versions(posts), posts[2].id: posts[2].version + 5}
+    with pytest.raises(workflow.StaleVersion):
+        workflow.submit(session, team.user("editor"), posts[0], posts[0].version, stale)
+    assert {p.status for p in fresh(session, posts)} == {Status.draft}
+
+
+def test_editing_one_variant_withdraws_the_approval_of_the_group(app, session, team):
+    posts = three(session, team)
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, versions(posts))
+    posts = fresh(session, posts)
+    workflow.approve(
+        session, team.user("approver"), posts[0], posts[0].version, None, versions(posts)
+    )
+    x, mastodon, linkedin = fresh(session, posts)
+    content = workflow.PostContent(
+        mastodon.channel, "Changed after approval", "brand", mastodon.scheduled_at
+    )
+    workflow.edit_post(session, team.user("editor"), mastodon, mastodon.version, content)
+    assert {p.status for p in fresh(session, posts)} == {Status.draft}
+    revoked = session.scalars(
+        sa.select(AuditEvent.post_id).where(AuditEvent.action == "approval_revoked")
+    ).all()
+    assert sorted(revoked) == sorted(p.id for p in posts)
+
+
+def test_four_eyes_covers_every_variant(app, session, team):
+    posts = three(session, team)
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, versions(posts))
+    x, mastodon, linkedin = fresh(session, posts)
+    # The approver rewrites one variant and submits again: they wrote text that goes out.
+    content = workflow.PostContent(
+        linkedin.channel, "Rewritten by April", "brand", linkedin.scheduled_at
+    )
+    workflow.edit_post(session, team.user("approver"), linkedin, linkedin.version, content)
+    posts = fresh(session, posts)
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, versions(posts))
+    posts = fresh(session, posts)
+    with pytest.raises(workflow.TransitionNotAllowed, match="four eyes"):
+        workflow.approve(
+            session, team.user("approver"), posts[0], posts[0].version, None, versions(posts)
+        )
+
+
+def test_a_cancelled_variant_leaves_the_group_and_the_rest_goes_on(app, session, team):
+    posts = three(session, team)
+    workflow.cancel(session, team.user("editor"), posts[2], posts[2].version)
+    x, mastodon, _ = fresh(session, posts)
+    workflow.submit(session, team.user("editor"), x, x.version, {mastodon.id: mastodon.version})
+    statuses = [p.status for p in fresh(session, posts)]
+    assert statuses == [Status.in_review, Status.in_review, Status.cancelled]
+
+
+def test_the_composer_writes_one_post_for_three_channels_with_one_customised(app, session, team):
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/posts/new").get_data(as_text=True)
+    key = re.search(r'name="creation_key" type="hidden" value="([0-9a-f]{32})"', page).group(1)
+    linkedin = team.channels["linkedin"]
+    response = editor.client.post(
+        f"/w/{team.workspace.slug}/posts/new",
+        data={
+            "csrf_token": editor.csrf(),
+            "creation_key": key,
+            "channel_ids": [str(c.id) for c in team.channels.values()],
+            "text": "Our spring menu is here.",
+            f"variant-{linkedin.id}": "Our spring menu is here: what our chefs learned making it.",
+            "category": "brand",
+            "date": future().date().isoformat(),
+            "time": "10:00",
+        },
+    )
+    assert response.status_code == 302
+    posts = session.scalars(sa.select(Post).order_by(Post.id)).all()
+    assert len(posts) == 3 and len({p.group_id for p in posts}) == 1
+    texts = {p.channel.name: p.text for p in posts}
+    assert texts["Linkedin"].startswith("Our spring menu is here: what")
+    assert texts["X"] == texts["Mastodon"] == "Our spring menu is here."
+    show = editor.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The other channels of this post" in show and "Submit all 3 for review" in show
+
+
+def test_a_variant_too_long_for_its_network_is_named_and_everything_is_kept(app, session, team):
+    editor = signed_in(app, "editor@example.com")
+    x = team.channels["x"]
+    response = editor.post(
+        f"/w/{team.workspace.slug}/posts/new",
+        {
+            "channel_ids": [str(c.id) for c in team.channels.values()],
+            "text": "Short enough for all.",
+            f"variant-{x.id}": "y" * 290,
+            "category": "brand",
+            "date": future().date().isoformat(),
+            "time": "10:00",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "X: 290 characters" in page
+    assert "y" * 290 in page and "Short enough for all." in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
+
+
+def test_the_approver_approves_the_group_once_from_the_post_page(app, session, team):
+    posts = three(session, team)
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, versions(posts))
+    approver = signed_in(app, "approver@example.com")
+    page = approver.get(f"/w/{team.workspace.slug}/posts/{posts[0].id}").get_data(as_text=True)
+    assert "Approve all 3" in page
+    fields = dict(re.findall(r'name="(v-\d+)" value="(\d+)"', page))
+    response = approver.post(
+        f"/w/{team.workspace.slug}/posts/{posts[0].id}/approve",
+        {"version": str(fresh(session, posts)[0].version), **fields},
+    )
+    assert response.status_code == 303
+    assert {p.status for p in fresh(session, posts)} == {Status.approved}
+
+
+def test_the_author_sees_no_approve_button_on_their_own_post(app, session, team):
+    content = workflow.PostContent(team.channels["x"], "Mine", "brand", future())
+    post = workflow.create_post(session, team.user("approver"), team.workspace, content)
+    workflow.submit(session, team.user("approver"), post, post.version)
+    page = signed_in(app, "approver@example.com").get(f"/w/{team.workspace.slug}/posts/{post.id}")
+    html = page.get_data(as_text=True)
+    assert ">Approve<" not in html and "another approver signs it off" in html
