@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as pycal
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -70,6 +70,23 @@ class CalendarPost:
     words: str
     scheduled_at: datetime
     local_at: datetime
+    # The other variants of its group at the same time, shown on the same card: their
+    # (id, version) and channel names.
+    others: tuple[tuple[int, int], ...] = ()
+    other_channels: tuple[str, ...] = ()
+
+    @property
+    def channels(self) -> str:
+        return " · ".join((self.channel, *self.other_channels))
+
+    @property
+    def versions(self) -> str:
+        """The other variants as "id:version;...", for a drag that moves the whole card."""
+        return ";".join(f"{i}:{v}" for i, v in self.others)
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.id, *(i for i, _ in self.others))
 
     @property
     def hhmm(self) -> str:
@@ -129,6 +146,7 @@ def posts_between(
             Post.status,
             Post.text,
             Post.scheduled_at,
+            Post.group_id,
         )
         .join(Channel, Channel.id == Post.channel_id)
         .where(
@@ -145,12 +163,22 @@ def posts_between(
     if filters.statuses:
         query = query.where(Post.status.in_([Status(s) for s in filters.statuses]))
     tz = zone(workspace.timezone)
-    return [
-        CalendarPost(
-            id, version, channel, category, status, first_words(text), at, at.astimezone(tz)
-        )
-        for id, version, channel, category, status, text, at in session.execute(query)
-    ]
+    cards: dict[tuple[int, datetime, Status], CalendarPost] = {}
+    for id, version, channel, category, status, text, at, group_id in session.execute(query):
+        # A group's variants at one time and in one state share a card (its channels listed).
+        key = (group_id, at, status)
+        lead = cards.get(key)
+        if lead is None:
+            cards[key] = CalendarPost(
+                id, version, channel, category, status, first_words(text), at, at.astimezone(tz)
+            )
+        else:
+            cards[key] = replace(
+                lead,
+                others=(*lead.others, (id, version)),
+                other_channels=(*lead.other_channels, channel),
+            )
+    return list(cards.values())
 
 
 def _days(first: date, count: int, posts: list[CalendarPost]) -> list[Day]:

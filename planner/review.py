@@ -15,14 +15,26 @@ from planner.models import AuditEvent, Post, Status, User, Workspace
 
 @dataclass(frozen=True)
 class QueueEntry:
+    """One group waiting for review: its first variant (`post`) and the others."""
+
     post: Post
     last_approved_text: str | None
+    others: tuple[Post, ...] = ()
 
     @property
     def diff(self) -> Markup | None:
         if self.last_approved_text is None or self.last_approved_text == self.post.text:
             return None
         return word_diff(self.last_approved_text, self.post.text)
+
+    @property
+    def variants(self) -> tuple[Post, ...]:
+        return (self.post, *self.others)
+
+    @property
+    def selection(self) -> str:
+        """What the queue's checkbox sends: "id:version" of every variant, joined by ";"."""
+        return ";".join(f"{p.id}:{p.version}" for p in self.variants)
 
 
 def last_approved_texts(session: Session, post_ids: list[int]) -> dict[int, str]:
@@ -44,7 +56,7 @@ def last_approved_texts(session: Session, post_ids: list[int]) -> dict[int, str]
 
 
 def queue(session: Session, workspace: Workspace) -> list[QueueEntry]:
-    """Posts waiting for review, the longest-waiting first."""
+    """Groups waiting for review, the longest-waiting first, each with all its variants."""
     posts = list(
         session.scalars(
             sa.select(Post)
@@ -54,7 +66,13 @@ def queue(session: Session, workspace: Workspace) -> list[QueueEntry]:
         )
     )
     texts = last_approved_texts(session, [p.id for p in posts])
-    return [QueueEntry(p, texts.get(p.id)) for p in posts]
+    groups: dict[int, list[Post]] = {}
+    for post in posts:
+        groups.setdefault(post.group_id, []).append(post)
+    return [
+        QueueEntry(variants[0], texts.get(variants[0].id), tuple(variants[1:]))
+        for variants in groups.values()
+    ]
 
 
 _TOKENS = re.compile(r"\s+|[^\s]+")

@@ -457,6 +457,49 @@ def reschedule(
     return _finish(session, post, *others)
 
 
+def reschedule_together(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    scheduled_at: datetime,
+    versions: Mapping[int, int],
+) -> list[Post]:
+    """Move a post and the variants of its group shown with it (`versions`, by post id) by
+    the same amount of time, in one change (a calendar card of several channels dragged)."""
+    if not versions:
+        return [reschedule(session, actor, post, expected_version, scheduled_at)]
+    others = [p for p in _others(session, post) if p.id in versions]
+    if len(others) != len(versions):
+        raise InvalidPost({"versions": "Those posts are not variants of this one."})
+    shift = scheduled_at - post.scheduled_at
+    pairs = [(post, expected_version), *((o, versions[o.id]) for o in others)]
+    for variant, version in pairs:
+        _check(session, actor, variant, "reschedule", EDITABLE, version)
+    if shift and scheduled_at <= utcnow():
+        raise InvalidPost({"scheduled_at": "That time has already passed; pick a future time."})
+    moved = []
+    for variant, version in pairs:
+        if not shift:
+            continue
+        before = snapshot(variant)
+        was_approved = variant.status == Status.approved
+        _apply(
+            session,
+            variant,
+            version,
+            scheduled_at=variant.scheduled_at + shift,
+            **_revoking(variant),
+        )
+        _audit(session, variant, actor, "rescheduled", before)
+        if was_approved:
+            _audit(session, variant, actor, "approval_revoked", before, note="the post was moved")
+        moved.append(variant)
+    rest = _revoke_group(session, actor, post, "a variant of the group was moved") if moved else []
+    _finish(session, post, *moved[1:], *rest)
+    return [post, *others]
+
+
 def _transition(
     session: Session,
     actor: User,

@@ -4,6 +4,8 @@ published variant by variant."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -188,3 +190,20 @@ def test_the_author_sees_no_approve_button_on_their_own_post(app, session, team)
     page = signed_in(app, "approver@example.com").get(f"/w/{team.workspace.slug}/posts/{post.id}")
     html = page.get_data(as_text=True)
     assert ">Approve<" not in html and "another approver signs it off" in html
+
+
+def test_the_week_shows_a_group_as_one_card_and_dragging_it_moves_every_variant(app, session, team):
+    posts = three(session, team)
+    editor = signed_in(app, "editor@example.com")
+    day = posts[0].scheduled_at.astimezone(ZoneInfo("Europe/Berlin")).date()
+    page = editor.get(f"/w/{team.workspace.slug}/?date={day.isoformat()}").get_data(as_text=True)
+    assert page.count('class="card ') == 1 and "Linkedin · Mastodon · X" in page
+    others = ";".join(f"{p.id}:{p.version}" for p in posts[1:])
+    target = (day + timedelta(days=1)).isoformat()
+    body = {"version": posts[0].version, "versions": others, "date": target, "time": "15:30"}
+    moved = editor.post_json(f"/w/{team.workspace.slug}/posts/{posts[0].id}/reschedule", body)
+    assert moved.status_code == 200, moved.get_json()
+    after = fresh(session, posts)
+    assert len({p.scheduled_at for p in after}) == 1
+    assert after[0].scheduled_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "15:30"
+    assert moved.get_json()["versions"] == ";".join(f"{p.id}:{p.version}" for p in after[1:])

@@ -81,7 +81,7 @@
       response = await fetch(urlFor(card.dataset.postId), {
         method: "POST",
         headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
-        body: JSON.stringify({ version: Number(card.dataset.version), date: day, time: time }),
+        body: JSON.stringify({ version: Number(card.dataset.version), versions: card.dataset.versions || "", date: day, time: time }),
         credentials: "same-origin",
       });
     } catch (error) {
@@ -92,6 +92,7 @@
     const body = await response.json().catch(() => ({}));
     if (response.ok) {
       card.dataset.version = body.version;
+      if (body.versions !== undefined) card.dataset.versions = body.versions;
       slot.appendChild(card);
       const timeEl = card.querySelector("time");
       if (timeEl) timeEl.textContent = time;

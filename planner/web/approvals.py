@@ -18,22 +18,31 @@ bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
 @login_required
 def queue(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "approve")
+    entries = review.queue(db.session, access.workspace)
     return access.render(
         "approvals/queue.html",
-        entries=review.queue(db.session, access.workspace),
+        entries=entries,
+        blocked={
+            e.post.group_id
+            for e in entries
+            if not workflow.may_approve(db.session, current_user, e.post)
+        },
         evidence=planning.by_post(planning.findings(db.session, access.workspace)),
         kept_comment=kept_comment(),
     )
 
 
 def _selection(values: list[str]) -> list[tuple[int, int]]:
-    """Form values "post_id:version" as pairs; malformed ones are dropped."""
+    """Form values "post_id:version" (or several, joined by ";") as pairs; malformed ones
+    are dropped."""
     pairs = []
     for value in values:
-        raw_id, _, raw_version = value.partition(":")
-        post_id, version = whole_number(raw_id), whole_number(raw_version)
-        if post_id is not None and version is not None:
-            pairs.append((post_id, version))
+        # A group sends every variant: "id:version;id:version".
+        for part in value.split(";"):
+            raw_id, _, raw_version = part.partition(":")
+            post_id, version = whole_number(raw_id), whole_number(raw_version)
+            if post_id is not None and version is not None:
+                pairs.append((post_id, version))
     return pairs
 
 

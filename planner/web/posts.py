@@ -408,11 +408,24 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         scheduled_at = to_utc(day, clock, access.workspace.timezone)
     except NonexistentLocalTime as error:
         return json_error(422, str(error), {"time": str(error)})
+    others = {
+        post_id: other
+        for post_id, other in (
+            (whole_number(a), whole_number(b))
+            for a, _, b in (
+                part.partition(":") for part in str(body.get("versions") or "").split(";")
+            )
+        )
+        if post_id is not None and other is not None
+    }
     # Workflow errors answer through the one table of planner/web/errors.py.
-    workflow.reschedule(db.session, current_user, post, version, scheduled_at)
+    moved = workflow.reschedule_together(
+        db.session, current_user, post, version, scheduled_at, others
+    )
     return jsonify(
         id=post.id,
         version=post.version,
+        versions=";".join(f"{p.id}:{p.version}" for p in moved[1:]),
         status=str(post.status),
         scheduled_at=post.scheduled_at.isoformat(),
         local=_when(post, access),

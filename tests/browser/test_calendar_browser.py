@@ -21,7 +21,7 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "week.png"
 
 def _compose(page, base, slug, channel, text, day, time):  # type: ignore[no-untyped-def]
     page.goto(f"{base}/w/{slug}/posts/new")
-    page.get_by_label("Channel", exact=True).select_option(label=channel)
+    page.get_by_role("group", name="Channels").get_by_label(channel).check()
     page.get_by_label("Text", exact=True).fill(text)
     page.locator("input[name=category][value=educational]").check()
     page.get_by_label("Date", exact=True).fill(day)
@@ -81,8 +81,10 @@ def test_a_form_with_an_error_keeps_the_typed_text(live_server, page, team):
     assert page.get_by_label("Text", exact=True).input_value() == typed
     assert page.locator("input[name=category][value=educational]").is_checked()
     assert page.get_by_label("Date", exact=True).input_value() == "2031-05-05"
-    # The live counter tells the editor before they save, too.
-    assert "too many" in page.locator("#text-counter").inner_text()
+    # The live counters tell the editor before they save, too: which channel, by how much.
+    assert "too long for X" in page.locator("#text-counter").inner_text()
+    x_id = team.channels["x"].id
+    assert "56 too many" in page.locator(f"[data-counter-for='{x_id}']").inner_text()
     assert axe_violations(page) == []
 
 
