@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,7 +34,8 @@ from planner.models import Channel, Post, Role, User, Workspace
 from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row, safe_cell
 from rules.plan_csv import Problem as RowError
 
-EXPORT_COLUMNS = (*COLUMNS, "id", "status", "version")
+# `group` ties rows into one post for several channels (the same value on each row).
+EXPORT_COLUMNS = (*COLUMNS, "group", "id", "status", "version")
 PROGRESS_EVERY = 100
 
 
@@ -47,7 +48,7 @@ def export_csv(
         if day is not None:
             day_in_range(day)
     query = (
-        sa.select(Post, Channel)
+        sa.select(Post, Channel, sa.func.count().over(partition_by=Post.group_id))
         .join(Channel, Channel.id == Post.channel_id)
         .where(Post.workspace_id == workspace.id)
         .order_by(Post.scheduled_at, Post.id)
@@ -64,7 +65,7 @@ def export_csv(
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
-    for post, channel in session.execute(query):
+    for post, channel, variants in session.execute(query):
         writer.writerow(
             [
                 local(post.scheduled_at, workspace.timezone).isoformat(),
@@ -72,6 +73,7 @@ def export_csv(
                 channel.network,
                 post.category,
                 safe_cell(post.text),
+                f"g{post.group_id}" if variants > 1 else "",
                 post.id,
                 str(post.status),
                 post.version,
@@ -88,6 +90,8 @@ class ImportRow:
     category: str
     scheduled_at: datetime
     suggestion: rules.Suggestion | None  # set when the category column was empty
+    # Rows with the same group value become one post for several channels.
+    group: str = ""
 
 
 @dataclass
@@ -129,16 +133,51 @@ def read_import(
         for number, raw in enumerate(reader, start=1):
             row = _check_row(raw, number, workspace, zone, channels, now)
             if isinstance(row, ImportRow):
-                preview.rows.append(row)
+                preview.rows.append(replace(row, group=(raw.get("group") or "").strip()[:64]))
             else:
                 preview.errors.extend(row)
     except csv.Error as error:
         preview.errors.append(RowError(number + 1, "file", f"not valid CSV ({error})"))
+    preview.errors.extend(_group_problems(preview.rows))
     if not preview.rows and not preview.errors:
         preview.errors.append(RowError(0, "file", "no rows after the header"))
     if preview.rows:
         preview.added = added_findings(session, workspace, preview.rows)
     return preview
+
+
+def _group_problems(rows: list[ImportRow]) -> list[RowError]:
+    """A group is one post for several channels: each channel at most once in it."""
+    seen: dict[tuple[str, int], int] = {}
+    problems = []
+    for row in rows:
+        if not row.group:
+            continue
+        first = seen.setdefault((row.group, row.channel.id), row.row)
+        if first != row.row:
+            problems.append(
+                RowError(
+                    row.row,
+                    "group",
+                    f"group {row.group!r} already has a post on {row.channel.name} (row {first})",
+                )
+            )
+    return problems
+
+
+def _groups(rows: list[ImportRow]) -> list[list[ImportRow]]:
+    """The rows as the posts they become: rows of one group together, the rest alone."""
+    together: dict[str, list[ImportRow]] = {}
+    result: list[list[ImportRow]] = []
+    for row in rows:
+        if not row.group:
+            result.append([row])
+        elif row.group in together:
+            together[row.group].append(row)
+        else:
+            together[row.group] = [row]
+            result.append(together[row.group])
+    return result
 
 
 def _check_row(
@@ -283,17 +322,27 @@ def apply_import(
                 where = inner.get(Workspace, workspace.id)
                 assert who is not None and where is not None
                 try:
-                    for row in rows:
-                        channel = inner.get(Channel, row.channel.id)
-                        assert channel is not None
-                        content = workflow.PostContent(
-                            channel, row.text, row.category, row.scheduled_at
-                        )
-                        post = workflow.create_post(inner, who, where, content)
+                    for group in _groups(rows):
+                        contents = []
+                        for row in group:
+                            channel = inner.get(Channel, row.channel.id)
+                            assert channel is not None
+                            contents.append(
+                                workflow.PostContent(
+                                    channel, row.text, row.category, row.scheduled_at
+                                )
+                            )
+                        posts = workflow.create_group(inner, who, where, contents)
                         if submit:
-                            workflow.submit(inner, who, post, post.version)
-                        ids.append(post.id)
-                        if progress is not None and len(ids) % PROGRESS_EVERY == 0:
+                            first = posts[0]
+                            versions = {p.id: p.version for p in posts}
+                            workflow.submit(inner, who, first, first.version, versions)
+                        before = len(ids)
+                        ids.extend(p.id for p in posts)
+                        if (
+                            progress is not None
+                            and len(ids) // PROGRESS_EVERY > before // PROGRESS_EVERY
+                        ):
                             progress(len(ids), len(rows))
                 except BaseException:
                     outer.rollback()

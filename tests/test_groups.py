@@ -3,6 +3,8 @@ published variant by variant."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from planner import workflow
+from planner import bulk, tokens, workflow
 from planner.models import AuditEvent, Post, PostGroup, Status
 from tests.conftest import future, signed_in
 
@@ -207,3 +209,75 @@ def test_the_week_shows_a_group_as_one_card_and_dragging_it_moves_every_variant(
     assert len({p.scheduled_at for p in after}) == 1
     assert after[0].scheduled_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M") == "15:30"
     assert moved.get_json()["versions"] == ";".join(f"{p.id}:{p.version}" for p in after[1:])
+
+
+def test_the_api_creates_and_approves_a_group_and_refuses_a_decision_on_one_variant(
+    app, session, team
+):
+    _, editor_secret = tokens.create_api_token(session, team.user("editor"), team.workspace, "e")
+    _, approver_secret = tokens.create_api_token(
+        session, team.user("approver"), team.workspace, "a"
+    )
+    editor = {"Authorization": f"Bearer {editor_secret}"}
+    approver = {"Authorization": f"Bearer {approver_secret}"}
+    client = app.test_client()
+    x, linkedin = team.channels["x"], team.channels["linkedin"]
+    created = client.post(
+        "/api/v1/groups",
+        json={
+            "channel_ids": [x.id, linkedin.id],
+            "text": "Our new season starts Monday.",
+            "variants": {str(linkedin.id): "Our new season starts Monday: the long version."},
+            "category": "brand",
+            "scheduled_at": future().isoformat(),
+        },
+        headers=editor,
+    )
+    assert created.status_code == 201, created.get_json()
+    group = created.get_json()
+    assert [p["channel"] for p in group["posts"]] == ["X", "Linkedin"]
+    assert {p["group_id"] for p in group["posts"]} == {group["id"]}
+    versions = {str(p["id"]): p["version"] for p in group["posts"]}
+    submitted = client.post(
+        f"/api/v1/groups/{group['id']}/submit", json={"versions": versions}, headers=editor
+    ).get_json()
+    assert {p["status"] for p in submitted["posts"]} == {"in_review"}
+    # The single-post call cannot decide for the other variant it has not seen.
+    lead = submitted["posts"][0]
+    refused = client.post(
+        f"/api/v1/posts/{lead['id']}/approve", json={"version": lead["version"]}, headers=approver
+    )
+    assert (
+        refused.status_code == 409 and "one of 2 variants" in refused.get_json()["error"]["message"]
+    )
+    versions = {str(p["id"]): p["version"] for p in submitted["posts"]}
+    approved = client.post(
+        f"/api/v1/groups/{group['id']}/approve", json={"versions": versions}, headers=approver
+    )
+    assert approved.status_code == 200
+    assert {p["status"] for p in approved.get_json()["posts"]} == {"approved"}
+
+
+def test_a_csv_export_keeps_groups_and_imports_back_as_groups(app, session, team):
+    three(session, team)
+    workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(team.channels["x"], "Alone", "brand", future(5)),
+    )
+    exported = bulk.export_csv(session, team.workspace)
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert (
+        len({r["group"] for r in rows if r["group"]}) == 1
+        and sum(not r["group"] for r in rows) == 1
+    )
+    preview = bulk.read_import(session, team.workspace, exported)
+    assert preview.errors == []
+    ids = bulk.apply_import(session, team.user("editor"), team.workspace, preview.rows)
+    imported = [session.get(Post, i) for i in ids]
+    assert sorted(len(workflow.variants(session, p.group_id)) for p in imported) == [1, 3, 3, 3]
+    twice = exported.replace("Launch day (for LinkedIn)", "x").splitlines()
+    twice.append(twice[-2].replace(",Mastodon,", ",Mastodon,"))
+    duplicate = bulk.read_import(session, team.workspace, "\n".join(twice) + "\n")
+    assert any(e.column == "group" for e in duplicate.errors)

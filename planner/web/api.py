@@ -7,6 +7,7 @@ site's form act through an endpoint that CSRF protection does not cover. Every e
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -211,12 +212,18 @@ def create_post(body: dict[str, Any]) -> Post:
     post = workflow.create_post(db.session, caller.user, caller.workspace, content)
     if suggested is not None:
         # Answered beside the post, once: the editor sees what was chosen for them.
-        post.suggested_category = {  # type: ignore[attr-defined]
-            "category": suggested.category.value,
-            "confidence": round(suggested.confidence, 2),
-            "signals": list(suggested.signals),
-        }
+        post.suggested_category = _suggestion_json(suggested)  # type: ignore[attr-defined]
     return post
+
+
+def _suggestion_json(suggested: rules.Suggestion | None) -> dict[str, Any] | None:
+    if suggested is None:
+        return None
+    return {
+        "category": suggested.category.value,
+        "confidence": round(suggested.confidence, 2),
+        "signals": list(suggested.signals),
+    }
 
 
 @bp.get("/posts/<int:post_id>")
@@ -318,3 +325,110 @@ def findings(args: dict[str, Any]) -> dict[str, Any]:
         high = end or max((f.window_end for f in found), default=None)
         found = planning.overlapping(found, low, high) if low and high else []
     return {"findings": [f.to_json() for f in found]}
+
+
+# --- Groups: one post for several channels --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: int
+    posts: list[Post]
+    suggested_category: dict[str, Any] | None = None
+
+
+def _group(caller: tokens.Caller, group_id: int) -> list[Post]:
+    posts = workflow.variants(db.session, group_id) if 0 < group_id <= schemas.MAX_ID else []
+    if not posts or posts[0].workspace_id != caller.workspace.id:
+        _abort(404, "There is no group with that id in this workspace.")
+    return posts
+
+
+def _decision(
+    caller: tokens.Caller, group_id: int, body: dict[str, Any]
+) -> tuple[Post, int, dict[int, int]]:
+    """The group's first variant still in review, its version, and every variant's version."""
+    posts = [p for p in _group(caller, group_id) if p.status in workflow.IN_GROUP]
+    versions = {int(k): v for k, v in body["versions"].items()}
+    lead = posts[0] if posts else _group(caller, group_id)[0]
+    if lead.id not in versions:
+        _abort(422, "Send the version of every variant.", versions=f"missing post {lead.id}")
+    return lead, versions[lead.id], versions
+
+
+@bp.post("/groups")
+@bp.arguments(schemas.GroupIn)
+@bp.response(201, schemas.Group)
+def create_group(body: dict[str, Any]) -> GroupView:
+    """Create a draft for several channels at once"""
+    caller = _caller("create_post")
+    channels = [_channel(caller, channel_id) for channel_id in body["channel_ids"]]
+    own = {int(k): v for k, v in body["variants"].items()}
+    if set(own) - {c.id for c in channels}:
+        _abort(422, "A variant is for a channel that is not picked.", variants="unknown channel")
+    category = body.get("category")
+    suggested = None
+    if not category:
+        suggested = rules.classify(body["text"])
+        category = None if getattr(suggested, "abstained", False) else suggested.category.value
+    scheduled_at = _instant(caller, body["scheduled_at"])
+    contents = [
+        workflow.PostContent(c, own.get(c.id, body["text"]), category or "", scheduled_at)
+        for c in channels
+    ]
+    posts = workflow.create_group(db.session, caller.user, caller.workspace, contents)
+    return GroupView(posts[0].group_id, posts, _suggestion_json(suggested))
+
+
+@bp.get("/groups/<int:group_id>")
+@bp.response(200, schemas.Group)
+def get_group(group_id: int) -> GroupView:
+    """A group and its variants"""
+    return GroupView(group_id, _group(_caller(), group_id))
+
+
+def _decide(group_id: int, body: dict[str, Any], name: str) -> GroupView:
+    """One review decision on a whole group, with the version of every variant."""
+    caller = _caller(name)
+    lead, version, versions = _decision(caller, group_id, body)
+    if name == "approve":
+        workflow.approve(
+            db.session, caller.user, lead, version, body.get("override_reason"), versions
+        )
+    elif name == "request_changes":
+        workflow.request_changes(db.session, caller.user, lead, version, body["comment"], versions)
+    else:
+        getattr(workflow, name)(db.session, caller.user, lead, version, versions)
+    return GroupView(group_id, _group(caller, group_id))
+
+
+@bp.post("/groups/<int:group_id>/submit")
+@bp.arguments(schemas.GroupDecision)
+@bp.response(200, schemas.Group)
+def submit_group(body: dict[str, Any], group_id: int) -> GroupView:
+    """Submit a whole group for review"""
+    return _decide(group_id, body, "submit")
+
+
+@bp.post("/groups/<int:group_id>/withdraw")
+@bp.arguments(schemas.GroupDecision)
+@bp.response(200, schemas.Group)
+def withdraw_group(body: dict[str, Any], group_id: int) -> GroupView:
+    """Take a whole group out of review"""
+    return _decide(group_id, body, "withdraw")
+
+
+@bp.post("/groups/<int:group_id>/approve")
+@bp.arguments(schemas.GroupDecision)
+@bp.response(200, schemas.Group)
+def approve_group(body: dict[str, Any], group_id: int) -> GroupView:
+    """Approve a whole group, in one decision"""
+    return _decide(group_id, body, "approve")
+
+
+@bp.post("/groups/<int:group_id>/request-changes")
+@bp.arguments(schemas.GroupDecision)
+@bp.response(200, schemas.Group)
+def request_group_changes(body: dict[str, Any], group_id: int) -> GroupView:
+    """Send a whole group back to its author with a comment"""
+    return _decide(group_id, body, "request_changes")

@@ -75,6 +75,38 @@ class PostIn(Body):
     scheduled_at = _instant(required=True)
 
 
+class GroupIn(Body):
+    """One post for several channels: a draft per channel, reviewed as one group."""
+
+    channel_ids = fields.List(_id(), required=True, validate=validate.Length(min=1, max=50))
+    text = _text(required=True, metadata={"description": "The shared text."})
+    variants = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$")),
+        values=_text(),
+        load_default=dict,
+        metadata={"description": "A channel's own text, by channel id (default: the shared)."},
+    )
+    category = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={"enum": [*(c.value for c in Category), None]},
+    )
+    scheduled_at = _instant(required=True)
+
+
+class GroupDecision(Body):
+    """A review decision on a whole group: the version you last read of each variant."""
+
+    versions = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(r"^[0-9]{1,10}$")),
+        values=fields.Integer(strict=True, validate=validate.Range(min=1)),
+        required=True,
+        metadata={"description": "{post id: version} for every variant of the group."},
+    )
+    override_reason = _text(load_default=None, allow_none=True)
+    comment = _text(load_default="")
+
+
 class PostPatch(Body):
     """Changes to a post: only the fields given change."""
 
@@ -138,6 +170,9 @@ class Suggestion(Schema):
 
 class Post(Schema):
     id = fields.Integer()
+    group_id = fields.Integer(
+        metadata={"description": "The post's group: one post for several channels."}
+    )
     channel_id = fields.Integer()
     channel = fields.Function(lambda post: post.channel.name)
     network = fields.Function(lambda post: post.channel.network)
@@ -159,6 +194,17 @@ class Post(Schema):
 
     def local_time(self, post: PostRow) -> str:
         return local(post.scheduled_at, post.workspace.timezone).isoformat()
+
+
+class Group(Schema):
+    """A group's variants, one post per channel."""
+
+    id = fields.Integer()
+    posts = fields.List(fields.Nested(Post))
+    suggested_category = fields.Nested(
+        Suggestion,
+        metadata={"description": "Only when a group was created without a category."},
+    )
 
 
 class PostPage(Schema):
