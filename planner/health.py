@@ -22,12 +22,15 @@ from planner.db import db
 @dataclass(frozen=True)
 class Check:
     """One check's outcome: `detail` may be shown to anyone, `private` only to the
-    operator."""
+    operator. A failed check that is `fatal` means pages cannot be served; the others mean
+    background work waits, or (a database newer than this code, during a rolling upgrade)
+    that this host should be upgraded soon."""
 
     name: str
     ok: bool
     detail: str
     private: str = ""
+    fatal: bool = False
 
 
 def database_and_schema(engine: sa.Engine) -> list[Check]:
@@ -39,15 +42,15 @@ def database_and_schema(engine: sa.Engine) -> list[Check]:
     except sa.exc.SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         return [
-            Check("database", False, "unreachable", reason),
-            Check("migrations", False, "unknown: the database does not answer"),
+            Check("database", False, "unreachable", reason, fatal=True),
+            Check("migrations", False, "unknown: the database does not answer", fatal=True),
         ]
     heads = migrate.head_revisions()
     expected = ", ".join(sorted(heads))
     if current == heads:
         schema = Check("migrations", True, f"at head {expected}")
     elif not current:
-        schema = Check("migrations", False, "not migrated: run `planner db upgrade`")
+        schema = Check("migrations", False, "not migrated: run `planner db upgrade`", fatal=True)
     elif current - migrate.known_revisions():
         schema = Check(
             "migrations",
@@ -60,6 +63,7 @@ def database_and_schema(engine: sa.Engine) -> list[Check]:
             "migrations",
             False,
             f"at {', '.join(sorted(current))}, expected {expected}: run `planner db upgrade`",
+            fatal=True,
         )
     return [Check("database", True, engine.dialect.name), schema]
 

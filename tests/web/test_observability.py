@@ -8,6 +8,7 @@ import logging
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 from rq import SimpleWorker, Worker
 from rq.job import Job
@@ -87,6 +88,21 @@ def test_a_database_behind_the_code_fails_until_it_is_migrated(tmp_path, redis_d
     assert detail.startswith("at 0003, expected") and "planner db upgrade" in detail
     migrate.upgrade(url)
     assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_a_host_still_on_old_code_keeps_serving_a_migrated_database(tmp_path, redis_db):
+    url = f"sqlite:///{tmp_path / 'ahead.db'}"
+    migrate.upgrade(url)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url})
+    app.config["REDIS_URL"] = REDIS_URL
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 200 and answer.get_json()["status"] == "degraded"
+    assert "newer than this Planner" in answer.get_json()["checks"]["migrations"]["detail"]
+    assert health(app, "--skip-workers").exit_code == 1
 
 
 # --- planner health ----------------------------------------------------------------------------
