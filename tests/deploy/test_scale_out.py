@@ -52,11 +52,11 @@ FEED_URL = re.compile(r'id="feed-https" value="[^"]*(/feeds/[^"]+\.ics)"')
 
 
 def json_lines(home: Path, cut_short: bool = False) -> list[dict]:
-    """The JSON log lines of the worker that ran in `home` (its own messages to the terminal,
-    such as "worker: listening on ...", are plain text). A worker killed mid-line may leave
-    its last line cut short."""
+    """The log lines of the worker that ran in `home`: JSON, every one, but for the worker's
+    own messages to the terminal ("worker: listening on ..."). A worker killed mid-line may
+    leave its last line cut short."""
     [log] = home.glob("worker-*.log")
-    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = [line for line in log.read_text().splitlines() if not line.startswith("worker: ")]
     if cut_short and lines:
         try:
             json.loads(lines[-1])
