@@ -43,12 +43,12 @@ run: $(STAMP)
 test: install test-sqlite test-postgres
 
 test-sqlite: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 # Runs the whole suite again on PostgreSQL when it answers at 127.0.0.1:5432.
 test-postgres: install
 	@if $(BIN)/python -m tests.support.postgres_database "$(PG_URL)"; then \
-	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q; \
+	  TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest -q -rs; \
 	else \
 	  echo "PostgreSQL does not answer at 127.0.0.1:5432: suite ran on SQLite only"; \
 	fi
