@@ -129,7 +129,7 @@ def test_a_session_made_on_one_web_host_works_on_the_other(web_hosts, team):
 
 
 def test_a_feed_rendered_by_a_worker_is_served_by_both_web_hosts(
-    app, session, team, web_hosts, workers
+    app, session, team, web_hosts, database_url, tmp_path
 ):
     (_, web_a), (_, web_b) = web_hosts
     slug = team.workspace.slug
@@ -144,14 +144,21 @@ def test_a_feed_rendered_by_a_worker_is_served_by_both_web_hosts(
     # The first request renders it (and fixes the address the feed's links use).
     assert requests.get(web_a + feed_path, timeout=20).status_code == 200
 
-    approved_post(app, session, team, team.channels["mastodon"], "Scale-out launch day")
+    # A worker host of its own: the web hosts never see its folder.
+    worker_home = tmp_path / "worker"
+    worker_home.mkdir()
+    worker = start_worker(database_url, worker_home, LOG_FORMAT="json")
+    try:
+        approved_post(app, session, team, team.channels["mastodon"], "Scale-out launch day")
 
-    def rendered_by_a_worker() -> bool:
-        session.expire_all()
-        body = session.scalar(sa.select(FeedRendering.body))
-        return body is not None and b"Scale-out launch day" in body
+        def rendered_by_a_worker() -> bool:
+            session.expire_all()
+            body = session.scalar(sa.select(FeedRendering.body))
+            return body is not None and b"Scale-out launch day" in body
 
-    wait_for(rendered_by_a_worker, 60, "a worker to render the feed after the approval")
+        wait_for(rendered_by_a_worker, 60, "the worker to render the feed after the approval")
+    finally:
+        stop(worker)
     rendering = session.scalars(sa.select(FeedRendering)).one()
     etag, rendered_at = rendering.etag, rendering.rendered_at
 
@@ -165,8 +172,7 @@ def test_a_feed_rendered_by_a_worker_is_served_by_both_web_hosts(
     assert session.scalars(sa.select(FeedRendering)).one().rendered_at == rendered_at
     renders = [
         line
-        for home, _ in workers
-        for line in json_lines(home)
+        for line in json_lines(worker_home)
         if line.get("job") == "render_feed" and line.get("workspace") == team.workspace.id
     ]
     assert renders and all(line["job_id"].startswith("feed-render-") for line in renders)
