@@ -5,9 +5,16 @@
    p95, duplicates (must be 0) and lost posts (must be 0).
 2. 500 posts with ten random SIGKILLs of workers during the run: duplicates and lost (both
    0), and how many ended "outcome unknown".
+3. Scale-out: 600 posts due at once, three workers (each with an instance folder of its own,
+   as on three hosts), one SIGKILLed when a sixth of them is out; a target that honours
+   idempotency keys (Mastodon's behaviour): seconds from the due time until the last is
+   published, duplicates (must be 0), lost (must be 0), and the requests the sweeper re-sent
+   with the same key. On PostgreSQL (BENCH_PG_URL, default the `planner_bench` database at
+   127.0.0.1, recreated) when it answers, since SQLite cannot be shared by hosts.
 
-Prints figures; asserts nothing. DATABASE_URL picks the database (default: temporary SQLite);
-Redis database 14 is flushed and used.
+Prints figures; asserts nothing. DATABASE_URL picks the database of 1 and 2 (default:
+temporary SQLite); Redis database 14 (BENCH_REDIS_URL) is flushed and used.
+`python bench/publish.py --scale-out` runs only the third.
 """
 
 from __future__ import annotations
@@ -33,11 +40,15 @@ from planner import accounts, create_app, migrate, models  # noqa: E402
 from planner.db import db  # noqa: E402
 from planner.models import Post, Status  # noqa: E402
 from planner.queue import ensure_job  # noqa: E402
-from tests.support.publishing import kill, start_worker, stop  # noqa: E402
+from tests.support.postgres_database import recreate  # noqa: E402
+from tests.support.publishing import insert_due_posts, kill, start_worker, stop  # noqa: E402
 from tests.support.rows import insert_posts  # noqa: E402
 from tests.support.sink import Sink  # noqa: E402
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+PG_URL = os.environ.get(
+    "BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/planner_bench"
+)
 
 
 def setup(url: str, sink: Sink, count: int, due: datetime):  # type: ignore[no-untyped-def]
@@ -177,13 +188,91 @@ def run_chaos(url: str, count: int = 500, kills: int = 10) -> None:
     sink.stop()
 
 
+def run_scale_out(fallback_url: str, count: int = 600, hosts: int = 3) -> None:
+    if recreate(PG_URL):
+        url = PG_URL
+    else:
+        url = fallback_url
+        print("  (PostgreSQL does not answer: SQLite, which only one host could use)")
+    migrate.upgrade(url)
+    sink = Sink().start()
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    app = create_app({"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SECRET_KEY": "bench"})
+    with app.app_context():
+        session = db.session
+        session.execute(sa.delete(Post))
+        session.commit()
+        owner = session.scalar(
+            sa.select(models.User).where(models.User.email == "scale@example.com")
+        )
+        if owner is None:
+            owner = accounts.create_user(session, "scale@example.com", "Scale", "bench-pass")
+        workspace = accounts.create_workspace(session, "Scale-out", "UTC", owner)
+        toots = accounts.save_channel(
+            session,
+            owner,
+            workspace,
+            None,
+            network="mastodon",
+            name="Toots",
+            publisher_kind="mastodon",
+            target_url=sink.url,
+            secret="bench-token",
+        )
+        due = datetime.now(UTC) + timedelta(seconds=15)
+        ids = insert_due_posts(session, workspace.id, toots.id, owner.id, count, due, REDIS_URL)
+    homes = [_TMP / f"host-{n}" for n in range(hosts)]
+    settings = {"REDIS_URL": REDIS_URL, "PUBLISH_LEASE_SECONDS": "5"}
+    for home in homes:
+        home.mkdir(exist_ok=True)
+    workers = [start_worker(url, home, **settings) for home in homes]
+    try:
+        time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()))
+        while outcome(url)[0]["published"] < count // 6:
+            time.sleep(0.05)
+        kill(workers[0])
+        wait_until_settled(url, count, 300)
+    finally:
+        for worker in workers:
+            stop(worker)
+    statuses, lateness = outcome(url)
+    per_post = Counter(int(key.split("-")[1]) for key in sink.statuses)
+    requests_per_key = Counter(
+        r.headers.get("Idempotency-Key") for r in sink.received if r.path == "/api/v1/statuses"
+    )
+    last = max(lateness) if lateness else float("nan")
+    backend = sa.make_url(url).get_backend_name()
+    print(
+        f"scale-out: {count} posts due at once, {hosts} workers on their own instance folders, "
+        f"one SIGKILLed at {count // 6} published, {backend}"
+    )
+    print(f"  last published {last:.1f} s after the due time")
+    if lateness:
+        q = statistics.quantiles(lateness, n=20)
+        print(f"  lateness p50 {statistics.median(lateness):.1f} s, p95 {q[18]:.1f} s")
+    duplicates = sum(n - 1 for n in per_post.values())
+    # Neither published nor failed, or marked published with nothing at the target.
+    unsettled = count - statuses["published"] - statuses["failed"]
+    lost = unsettled + max(0, statuses["published"] - len(set(ids) & set(per_post)))
+    resent = sum(n - 1 for n in requests_per_key.values())
+    print(
+        f"  duplicates {duplicates}, lost {lost}, failed {statuses['failed']}, "
+        f"re-sent with the same key {resent}"
+    )
+    sink.stop()
+
+
 def main() -> None:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{_TMP / 'bench.db'}")
     migrate.upgrade(url)
+    if "--scale-out" in sys.argv[1:]:
+        run_scale_out(url)
+        return
     print(f"database: {sa.make_url(url).get_backend_name()}")
     run_load(url)
     run_load(url, 1000, "--fork")
     run_chaos(url)
+    run_scale_out(url)
 
 
 if __name__ == "__main__":

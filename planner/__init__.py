@@ -7,20 +7,28 @@ from typing import Any
 
 from flask import Flask
 
-from planner import queue, web
-from planner.config import from_environment
+from planner import logs, queue, web
+from planner.config import from_environment, settle_secret_key
 from planner.db import db
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, database, web, background work. Connects to nothing until
-    asked."""
-    # templates/, static/ and migrations/ live inside the package, so an installed wheel
-    # carries them (docs/design.md, "Layout").
-    app = Flask(__name__)
-    app.config.update(from_environment())
+    asked.
+
+    Raises planner.config.ConfigurationError when a setting production needs is missing
+    (SECRET_KEY outside PLANNER_ENV=development, debug and testing).
+    """
+    settings = from_environment()
     if config:
-        app.config.update(config)
+        settings.update(config)
+    # templates/, static/ and migrations/ live inside the package, so an installed wheel
+    # carries them; local state goes to the instance folder, never beside the package
+    # (docs/design.md, "Layout").
+    app = Flask(__name__, instance_path=str(settings["PLANNER_INSTANCE"]))
+    app.config.update(settings)
+    settle_secret_key(app.config)
+    logs.configure(app.config)
     db.init_app(app)
     web.init_app(app)
     queue.init_app(app)

@@ -30,7 +30,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, joinedload
 
-from planner import workflow
+from planner import logs, workflow
 from planner.db import utcnow
 from planner.models import Post, Status, Workspace
 
@@ -92,6 +92,13 @@ def redis_available(app: Flask | None = None) -> bool:
     return ok
 
 
+def _origin() -> dict[str, Any]:
+    """Job meta naming the request that enqueued it, so the worker's log lines about the
+    job carry that request's id (planner/logs.py)."""
+    request_id = logs.current_request_id()
+    return {"request_id": request_id} if request_id else {}
+
+
 def queues(connection: redis.Redis) -> list[Queue]:
     """The queues a worker listens on, most urgent first."""
     return [Queue(name, connection=connection) for name in QUEUE_NAMES]
@@ -131,6 +138,7 @@ def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) 
         "description": f"publish post {post.id}",
         "result_ttl": 86400,
         "failure_ttl": 7 * 86400,
+        "meta": _origin(),
     }
     if when <= utcnow():
         return queue.enqueue(PUBLISH_JOB, *arguments, **options)
@@ -213,6 +221,7 @@ def enqueue_render(connection: redis.Redis, workspace_id: int) -> None:
                     job_timeout=300,
                     retry=Retry(max=2, interval=[10, 60]),
                     description=f"render the feeds of workspace {workspace_id}",
+                    meta=_origin(),
                 )
                 return
             except DuplicateJobError:
@@ -250,7 +259,7 @@ def enqueue_import(
             job_timeout=3600,
             result_ttl=86400,
             failure_ttl=86400,
-            meta={"workspace_id": workspace_id, "done": 0, "total": 0},
+            meta={"workspace_id": workspace_id, "done": 0, "total": 0, **_origin()},
         )
     except redis.RedisError:
         return None

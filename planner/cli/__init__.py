@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import os
 import secrets
+from pathlib import Path
+from typing import IO, Any
 
 import click
 import sqlalchemy as sa
-from flask import current_app, url_for
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
+from flask import Flask, current_app, url_for
+from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 
 from planner import accounts, create_app, demo, migrate
-from planner.cli import bulk, check, feeds, posts
+from planner.cli import bulk, check, feeds, health, posts
 from planner.cli.params import USER, WORKSPACE
-from planner.config import instance_path
+from planner.config import ConfigurationError
 from planner.db import db
 from planner.feeds import configured_base_url
 from planner.models import Role, User, Workspace
@@ -25,7 +27,24 @@ from planner.publishers import Settings
 from planner.secrets_box import SecretsBox, SecretUnreadable
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
+class SettingMissing(NoAppException):
+    """A setting production needs is missing: the message alone, exit code 1. (Flask's
+    command list prints a traceback for any other error while loading the app.)"""
+
+    exit_code = 1
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"Error: {self.format_message()}", err=True, file=file)
+
+
+def _app() -> Flask:
+    try:
+        return create_app()
+    except ConfigurationError as error:
+        raise SettingMissing(str(error)) from error
+
+
+@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=True)
 def main() -> None:
     """Planner: a content calendar for social media teams."""
 
@@ -188,13 +207,14 @@ def channel_add(
 @with_appcontext
 def demo_command() -> None:
     """Seed a demo workspace (idempotent) and print how to sign in."""
-    demo.seed(db.session, instance_path(), echo=click.echo)
+    demo.seed(db.session, Path(current_app.config["PLANNER_INSTANCE"]), echo=click.echo)
 
 
 for _command in (
     check.check,
     check.classify,
     feeds.feed_token,
+    health.health_command,
     bulk.export_command,
     bulk.import_command,
     posts.post_group,

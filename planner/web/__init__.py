@@ -23,6 +23,7 @@ from planner.web import (
     channels,
     errors,
     feeds,
+    observability,
     posts,
     publishing,
     rule_settings,
@@ -36,6 +37,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 BLUEPRINTS = (
+    observability,
     auth,
     workspaces,
     calendar,

@@ -86,8 +86,8 @@ def test_bad_input_gets_a_message_and_a_nonzero_exit(app, session):
     assert no_ws.exit_code == 2 and "no workspace 'nope'" in no_ws.output
 
 
-def test_the_demo_is_idempotent_and_prints_how_to_sign_in(app, session, tmp_path, monkeypatch):
-    monkeypatch.setenv("PLANNER_INSTANCE", str(tmp_path))
+def test_the_demo_is_idempotent_and_prints_how_to_sign_in(app, session, tmp_path):
+    app.config["PLANNER_INSTANCE"] = str(tmp_path)
     first = _run(app, "demo")
     assert first.exit_code == 0, first.output
     assert "sign in as editor@example.com with password" in first.output

@@ -16,11 +16,14 @@ import redis
 import sqlalchemy as sa
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
+from sqlalchemy.orm import joinedload
 
 from planner import accounts, workflow
 from planner.db import utcnow
-from planner.models import Channel, Post
+from planner.models import Channel, Post, Status
+from planner.queue import ensure_job
 from tests.conftest import PUBLISHING, REDIS_URL, SECRET_KEY, future
+from tests.support.rows import insert_posts
 
 PLANNER = str(Path(sys.executable).parent / "planner")
 
@@ -121,3 +124,46 @@ def stop(process: subprocess.Popen) -> None:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             kill(process)
+
+
+def insert_due_posts(
+    session,
+    workspace_id: int,
+    channel_id: int,
+    author_id: int,
+    count: int,
+    due,
+    redis_url=REDIS_URL,
+) -> list[int]:  # type: ignore[no-untyped-def]
+    """`count` approved posts due at `due`, written straight in (the setup is not what a
+    load test measures), each with its publish job as an approval would enqueue it."""
+    now = utcnow()
+    insert_posts(
+        session,
+        [
+            {
+                "workspace_id": workspace_id,
+                "channel_id": channel_id,
+                "text": f"Load post {n}",
+                "category": "educational",
+                "scheduled_at": due,
+                "status": Status.approved,
+                "version": 2,
+                "approved_version": 2,
+                "author_id": author_id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(count)
+        ],
+    )
+    session.commit()
+    posts = session.scalars(
+        sa.select(Post)
+        .options(joinedload(Post.workspace))
+        .where(Post.channel_id == channel_id, Post.status == Status.approved)
+    ).all()
+    connection = redis.Redis.from_url(redis_url)
+    for post in posts:
+        ensure_job(connection, post)
+    return [post.id for post in posts]
