@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
+from werkzeug.datastructures import CombinedMultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -39,6 +43,21 @@ from planner.publishers import PUBLISHERS
 from rules.model import CATEGORY_DEFINITIONS, Category
 
 
+class Form(FlaskForm):
+    """A form of the web pages: it reads form fields only. Flask-WTF would also take a JSON
+    body as the form's data, with numbers and lists where fields expect text."""
+
+    class Meta:
+        def wrap_formdata(self, form: FlaskForm, formdata: Any) -> Any:
+            if formdata is _Auto:
+                if not _is_submitted():
+                    return None
+                if request.files:
+                    return CombinedMultiDict((request.files, request.form))
+                return request.form
+            return formdata
+
+
 def choices(pairs: Iterable[tuple[object, str]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms 3.3 wants its choices."""
     return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
@@ -52,7 +71,7 @@ def channel_choices(channels: Iterable[Channel]) -> list[SelectChoice]:
 ROLE_CHOICES = choices((r.name, r.name.capitalize()) for r in Role)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
     password = PasswordField("Password", validators=[DataRequired("Enter your password.")])
 
@@ -85,7 +104,7 @@ class PasswordResetForm(NewPasswordMixin, FlaskForm):
     pass
 
 
-class WorkspaceForm(FlaskForm):
+class WorkspaceForm(Form):
     name = StringField(
         "Name",
         validators=[DataRequired("Give the workspace a name."), Length(max=120)],
@@ -106,7 +125,7 @@ class WorkspaceForm(FlaskForm):
             raise ValidationError(f"'{field.data}' is not a timezone we know; try Europe/Berlin.")
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter the person's email."), Email("That is not an email.")],
@@ -115,11 +134,11 @@ class MemberForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="editor")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(Form):
     role = SelectField("Role", choices=ROLE_CHOICES)
 
 
-class ChannelForm(FlaskForm):
+class ChannelForm(Form):
     network = SelectField("Network", choices=choices((n, n) for n in NETWORKS))
     name = StringField(
         "Name",
@@ -155,7 +174,7 @@ CATEGORY_CHOICES = choices(
 )
 
 
-class PostFields(FlaskForm):
+class PostFields(Form):
     """What every composer has: text, category, day and time."""
 
     text = TextAreaField("Text", validators=[DataRequired("Write the text of the post.")])
@@ -188,19 +207,19 @@ class PostForm(PostFields):
     version = HiddenField()
 
 
-class MoveForm(FlaskForm):
+class MoveForm(Form):
     date = DateField("Date", validators=[InputRequired("Enter a date (YYYY-MM-DD).")])
     time = TimeField("Time", validators=[InputRequired("Enter a time (HH:MM).")])
     version = IntegerField(validators=[InputRequired()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes state: a CSRF token and the version the person saw."""
 
     version = IntegerField(validators=[InputRequired()])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(Form):
     body = TextAreaField("Comment", validators=[DataRequired("Write a comment first.")])
 
 
@@ -210,7 +229,7 @@ SCOPES = (
 )
 
 
-class SubscriptionForm(FlaskForm):
+class SubscriptionForm(Form):
     label = StringField(
         "Label",
         validators=[DataRequired("Give the subscription a label."), Length(max=120)],
@@ -225,7 +244,7 @@ class SubscriptionForm(FlaskForm):
     scope = RadioField("Show", choices=choices(SCOPES), default="planned")
 
 
-class TokenForm(FlaskForm):
+class TokenForm(Form):
     label = StringField(
         "Label",
         validators=[DataRequired("Give the token a label."), Length(max=120)],
