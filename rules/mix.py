@@ -35,7 +35,7 @@ from rules.model import (
     RuleFamily,
     Severity,
 )
-from rules.plan import WEEK, Mix, Plan, family_members, where
+from rules.plan import WEEK, Mix, Plan, family_members, to_ts, where
 from rules.registry import rule, to_fraction
 
 SELF = family_members([Family.SELF])
@@ -424,6 +424,30 @@ def long_findings(
             mix, verdict = stretch
             if not _covered(units, covered, mix, verdict):
                 yield _finding(plan, rule_id, mix, verdict, hint)
+
+
+def channel_is_dense(
+    plan: Plan, channel: str, limits: Mapping[str, Any], within: tuple[int, int]
+) -> bool:
+    """Whether one of the channel's windows lying wholly inside `within` (instants as
+    `to_ts`) holds `min_window_posts` units: then the channel is not judged over its whole
+    plan, whatever lies outside. False when the plan has no such window."""
+    span_weeks: int = limits["window_weeks"]
+    span = plan.channel_week_span(channel)
+    if span_weeks < 1 or span is None or channel not in plan.channels:
+        return span_weeks < 1
+    reach = WEEK * (span_weeks - 1)
+    first, last = span
+    units = dict(plan.channel_weeks(channel))
+    low, high = within
+    for end in range(first + reach, last + 1, WEEK):
+        start_ts = to_ts(plan.local_midnight(end - reach))
+        end_ts = to_ts(plan.local_midnight(end + WEEK))
+        if low <= start_ts and end_ts <= high:
+            size = sum(len(units.get(m, ())) for m in range(end - reach, end + 1, WEEK))
+            if size >= limits["min_window_posts"]:
+                return True
+    return False
 
 
 def _window_sizes(units: Mapping[int, Sequence[int]], ends: range, reach: int) -> list[int]:
