@@ -182,8 +182,16 @@ class _Reading:
     def report(self) -> ChangeReport:
         zone = self.config.zone
         stoppers = self.stoppers()
+        # A keyed thread's parts change their first post with the changed one: their weeks
+        # are read as the changed post's are.
+        mates = [
+            mate
+            for p in self.changed
+            if p.thread is not None
+            for mate in self.threaded.get((p.channel, p.thread), ())
+        ]
         while True:
-            moments = [p.scheduled_at.astimezone(UTC) for p in self.changed]
+            moments = [p.scheduled_at.astimezone(UTC) for p in (*self.changed, *mates)]
             wide_parts = [(m - self.wide_pad, m + self.wide_pad) for m in moments] + stoppers
             if self.whole_channels:
                 for posts in self.own.values():

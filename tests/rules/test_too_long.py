@@ -13,9 +13,10 @@ def test_an_x_post_of_281_characters_fails() -> None:
     t = at("2025-03-04 09:00")
     assert [brief(f) for f in findings] == [("error", "shop-x", t, t, (1,), 281, 280)]
     assert findings[0].message == (
-        "post on shop-x at 2025-03-04 09:00 UTC is 281 characters, above x's limit of 280"
+        "post on shop-x at 2025-03-04 09:00 UTC is 281 weighted characters, above x's limit "
+        "of 280"
     )
-    assert findings[0].hint.startswith("Shorten it by 1 characters")
+    assert findings[0].hint.startswith("Shorten it by 1 weighted characters")
 
 
 @pytest.mark.parametrize(
