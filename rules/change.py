@@ -184,14 +184,14 @@ class _Reading:
         stoppers = self.stoppers()
         # A keyed thread's parts change their first post with the changed one: their weeks
         # are read as the changed post's are.
-        mates = [
+        keyed_mates = [
             mate
             for p in self.changed
             if p.thread is not None
             for mate in self.threaded.get((p.channel, p.thread), ())
         ]
         while True:
-            moments = [p.scheduled_at.astimezone(UTC) for p in (*self.changed, *mates)]
+            moments = [p.scheduled_at.astimezone(UTC) for p in (*self.changed, *keyed_mates)]
             wide_parts = [(m - self.wide_pad, m + self.wide_pad) for m in moments] + stoppers
             if self.whole_channels:
                 for posts in self.own.values():
@@ -211,9 +211,9 @@ class _Reading:
             plans = [self._plan(around, post) for post in (self.before, self.after)]
             # Posts that share a thread with the changed post, before or after, may start or
             # stop being its first post: their own checks (quiet-hours) change too.
-            mates = frozenset(self.changed_ids).union(*(_thread_mates(plan) for plan in plans))
+            focus = frozenset(self.changed_ids).union(*(_thread_mates(plan) for plan in plans))
             for plan in plans:
-                plan.focus_ids = mates
+                plan.focus_ids = focus
             report = _diff(run(plans[0]), run(plans[1]))
             if whole:
                 return report

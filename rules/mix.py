@@ -121,6 +121,8 @@ def _window_text(plan: Plan, mix: Mix) -> str:
 
 
 def _finding(plan: Plan, rule_id: str, mix: Mix, verdict: Verdict, hint: str) -> Finding:
+    if verdict.kind == "uncategorised":
+        hint = UNCATEGORISED_HINT
     start = plan.local_midnight(mix.first_week)
     end = plan.local_midnight(mix.first_week + WEEK * mix.weeks)
     return replace(
