@@ -7,9 +7,10 @@ Plain click commands: they read files and print, and need neither the Flask app 
     planner classify [FILE]
 
 `check` reads a CSV with the header `scheduled_at,channel,network,category,text` and the
-optional columns `reply_to` and `thread` (read by rules/plan_csv.py) and exits 0 when no finding is an error, 1 when one is, and 2 when the input
-cannot be used (each problem names its row and column). Rows are numbered from 1, the first
-row after the header; the findings' `post_ids` are those row numbers.
+optional columns `reply_to` and `thread` (read by rules/plan_csv.py) and exits 0 when no
+finding is an error, 1 when one is, and 2 when the input cannot be used (each problem names its
+row and column). Rows are numbered from 1, the first row after the header; the findings'
+`post_ids` are those row numbers.
 """
 
 from __future__ import annotations
