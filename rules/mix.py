@@ -288,7 +288,15 @@ def brand_monologue(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     judge = _monologue(limits)
     verdicts = _weekly(plan, limits, [judge])
     yield from _report(plan, "brand-monologue", verdicts, MONOLOGUE_HINT)
-    yield from long_findings(plan, limits, "brand-monologue", judge, verdicts, MONOLOGUE_HINT)
+    warning: Fraction = limits["warning_above"]
+
+    def maybe(size: int, categorised: int, part: int) -> bool:
+        too_much = categorised and part * warning.denominator > warning.numerator * categorised
+        return bool(too_much) or (size - categorised) * 2 > size
+
+    yield from long_findings(
+        plan, limits, "brand-monologue", judge, verdicts, MONOLOGUE_HINT, SELF, maybe
+    )
 
 
 # --- no-conversation -------------------------------------------------------------------------
@@ -354,7 +362,16 @@ def no_conversation(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     verdicts = _weekly(plan, limits, [_silence(limits, weekly=True)])
     yield from _report(plan, "no-conversation", verdicts, SILENCE_HINT)
     long_judge = _silence(limits, weekly=False)
-    yield from long_findings(plan, limits, "no-conversation", long_judge, verdicts, SILENCE_HINT)
+    yield from long_findings(
+        plan,
+        limits,
+        "no-conversation",
+        long_judge,
+        verdicts,
+        SILENCE_HINT,
+        CONVERSATION,
+        lambda size, categorised, part: categorised > 0 and part == 0,
+    )
 
 
 # --- long windows ----------------------------------------------------------------------------
@@ -367,8 +384,13 @@ def long_findings(
     judge: Judge,
     weekly: Mapping[tuple[int, str | None, int], tuple[Mix, Verdict]],
     hint: str,
+    members: frozenset[Category],
+    maybe: Callable[[int, int, int], bool],
 ) -> Iterator[Finding]:
     """The findings of a rule over each channel's 4-week windows, or its whole plan.
+
+    `maybe(units, categorised units, units in members)` rules windows out cheaply: the judge
+    reads only those it lets through.
 
     Windows are every `window_weeks` consecutive weeks inside the channel's own first and last
     week; a run of windows with a verdict is one finding over the weeks they cover (the
@@ -408,9 +430,13 @@ def long_findings(
                 if verdict is not None and not _covered(units, covered, whole, verdict):
                     yield _finding(plan, rule_id, whole, verdict, hint)
             continue
+        stats = _week_stats(plan, channel, members)
         found: list[tuple[int, Mix, Verdict]] = []
         for end, size in zip(ends, sizes, strict=True):
             if size < minimum:
+                continue
+            weeks_in = [stats.get(m, (0, 0)) for m in range(end - reach, end + 1, WEEK)]
+            if not maybe(size, sum(w[0] for w in weeks_in), sum(w[1] for w in weeks_in)):
                 continue
             posts = [
                 p for monday in range(end - reach, end + 1, WEEK) for p in units.get(monday, ())
@@ -450,6 +476,17 @@ def channel_is_dense(
             if size >= limits["min_window_posts"]:
                 return True
     return False
+
+
+def _week_stats(
+    plan: Plan, channel: str, members: frozenset[Category]
+) -> dict[int, tuple[int, int]]:
+    """(categorised units, units in `members`) of each of a channel's weeks."""
+    return {
+        mix.week: (mix.total, mix.count(members))
+        for mix in plan.week_mixes
+        if mix.channel == channel
+    }
 
 
 def _window_sizes(units: Mapping[int, Sequence[int]], ends: range, reach: int) -> list[int]:

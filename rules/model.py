@@ -129,7 +129,7 @@ PostId = int | str
 
 
 # A reply opens with the account it answers: "@name ..." (not ".@name", which is a post).
-_LEADING_MENTION = re.compile(r"\s*@\w")
+REPLY_OPENING = re.compile(r"\s*@\w")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +168,7 @@ class PlanItem:
     @property
     def is_reply(self) -> bool:
         """True for a reply: it has `reply_to`, or its text opens with an @mention."""
-        return self.reply_to is not None or _LEADING_MENTION.match(self.text) is not None
+        return self.reply_to is not None or REPLY_OPENING.match(self.text) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from typing import TypeVar, cast
 from rules.config import RuleConfig
 from rules.model import (
     CATEGORY_FAMILY,
+    REPLY_OPENING,
     Category,
     Family,
     Finding,
@@ -195,6 +196,7 @@ class Plan:
         self.range_start_ts = to_ts(range_start) if range_start is not None else None
         self.range_end_ts = to_ts(range_end) if range_end is not None else None
         self.channel_spans = channel_spans or {}
+        self.any_thread = False  # set by `head` when a thread has more than one post
 
     def _untie(self, posts: list[int]) -> list[int]:
         """Posts in time order with those at the same instant in a fixed order (channel, id,
@@ -263,14 +265,13 @@ class Plan:
     @cached_property
     def reply(self) -> tuple[bool, ...]:
         """Whether each post is a reply (a column)."""
-        flags = [
-            (text[:1] == "@" or text[:1].isspace()) for text in self.text
-        ]  # cheap first look; most posts open with a letter
-        items = self.items
+        leading = REPLY_OPENING.match
+        # A cheap first look at the first character; most posts open with a letter.
         return tuple(
             [
-                items[p].is_reply if flag else items[p].reply_to is not None
-                for p, flag in enumerate(flags)
+                answers is not None
+                or ((text[:1] == "@" or text[:1].isspace()) and leading(text) is not None)
+                for answers, text in zip([i.reply_to for i in self.items], self.text, strict=True)
             ]
         )
 
@@ -327,6 +328,8 @@ class Plan:
                     join(a, b)
             for k, p in enumerate(posts):
                 heads[p] = posts[root(k)]
+                if heads[p] != p:
+                    self.any_thread = True
         return tuple(heads)
 
     @cached_property
@@ -342,6 +345,8 @@ class Plan:
         """The units' first posts among a time-ordered list of posts (thread parts after the
         first left out)."""
         head = self.head
+        if not self.any_thread:
+            return posts
         return [p for p in posts if head[p] == p]
 
     def broadcasts_of(self, posts: Sequence[int]) -> Sequence[int]:
