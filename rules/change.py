@@ -114,19 +114,16 @@ class _Reading:
         self.channels = frozenset(p.channel for p in (before, after) if p is not None)
         low, high = self.low, self.high
         ids = self.changed_ids
-        # One pass each: the changed channels' other posts, and every part of a keyed thread.
+        # One pass: the changed channels' other posts, and every part of a keyed thread.
         channels = self.channels
-        own = [
-            item
-            for item in items
-            if item.channel in channels
-            and item.id not in ids
-            and inside(to_ts(item.scheduled_at), low, high)
-        ]
+        found = [item for item in items if item.channel in channels or item.thread is not None]
+        if low is not None or high is not None:
+            found = [item for item in found if inside(to_ts(item.scheduled_at), low, high)]
+        own = [item for item in found if item.channel in channels and item.id not in ids]
         self.threaded: dict[tuple[str, str], list[PlanItem]] = {}
-        for item in [it for it in items if it.thread is not None and it.id not in ids]:
-            if inside(to_ts(item.scheduled_at), low, high):
-                self.threaded.setdefault((item.channel, item.thread or ""), []).append(item)
+        for item in found:
+            if item.thread is not None and item.id not in ids:
+                self.threaded.setdefault((item.channel, item.thread), []).append(item)
         own.sort(key=_AT)
         self.own: dict[str, list[PlanItem]] = {name: [] for name in channels}
         for item in own:
@@ -140,8 +137,12 @@ class _Reading:
         ]
         weeks = max((_window_weeks(config, r) for r in self.long_rules), default=0)
         self.long_margin = _WEEK + self.guard
-        self.wide_pad = max(timedelta(days=8), _limit(config, "duplicate-text", "warning_within"))
-        self.wide_pad += self.guard + weeks * _WEEK + self.long_margin
+        # Enough for the rules that look back (duplicate-text, gaps) and for every 4-week
+        # window holding the change to be read whole; more only when a finding needs it.
+        self.wide_pad = max(
+            max(timedelta(days=8), _limit(config, "duplicate-text", "warning_within")) + self.guard,
+            weeks * _WEEK + timedelta(days=1),
+        )
         self.burst_window = _limit(config, "burst", "window")
         self.narrow_pad = self.burst_window + timedelta(hours=1)
         self.whole_channels = False
@@ -443,6 +444,20 @@ def _select(
     low, high = min(wide[0][0], narrow[0][0]), max(wide[-1][1], narrow[-1][1])
     # Most posts fail the first comparison, against the hull of both.
     near = [item for item in items if low <= item.scheduled_at < high]
+    if len(narrow) <= 2 and len(wide) <= 2:
+        # The usual case, one or two intervals each, compared without a generator.
+        (n1, n2), (n3, n4) = (narrow * 2)[:2]
+        (w1, w2), (w3, w4) = (wide * 2)[:2]
+        return [
+            item
+            for item in near
+            if (
+                (n1 <= (at := item.scheduled_at) < n2)
+                or (n3 <= at < n4)
+                or (item.channel in channels and ((w1 <= at < w2) or (w3 <= at < w4)))
+            )
+            and item.id not in changed_ids
+        ]
     return [
         item
         for item in near
