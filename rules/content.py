@@ -27,6 +27,7 @@ _WORD = re.compile(r"[^\W_]+")
 _KEY_LENGTH = 32
 _KEY_SPAN = 80
 _NOT_KEY = bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()))
+_LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 _SPACE_FOR_NOT_WORD = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
@@ -49,20 +50,21 @@ def word_set(text: str) -> frozenset[str]:
 def _keys(texts: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
     """Each text's first and last 32 ASCII letters and digits, lowercased: texts that are the
     same but for punctuation, case, spacing, quotes and dashes have the same keys."""
-    size, span, drop = _KEY_LENGTH, _KEY_SPAN, _NOT_KEY
+    size, span, drop, lower = _KEY_LENGTH, _KEY_SPAN, _NOT_KEY, _LOWER
 
-    def whole(text: str) -> bytes:
+    def key(text: str) -> bytes:
+        if text.isascii():
+            return text.encode().translate(lower, drop)
         return text.lower().encode().translate(None, drop)
 
-    heads = [text[:span].lower().encode().translate(None, drop) for text in texts]
+    # An end with too few letters is read again from the whole text.
     heads = [
-        key[:size] if len(key) >= size or len(text) <= span else whole(text)[:size]
-        for key, text in zip(heads, texts, strict=True)
+        k[:size] if len(k := key(text[:span])) >= size or len(text) <= span else key(text)[:size]
+        for text in texts
     ]
-    tails = [text[-span:].lower().encode().translate(None, drop) for text in texts]
     tails = [
-        key[-size:] if len(key) >= size or len(text) <= span else whole(text)[-size:]
-        for key, text in zip(tails, texts, strict=True)
+        k[-size:] if len(k := key(text[-span:])) >= size or len(text) <= span else key(text)[-size:]
+        for text in texts
     ]
     return heads, tails
 
@@ -280,13 +282,19 @@ def too_long(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     shortest = min(TEXT_LIMITS.values())
     texts = plan.checked_column(plan.text)
     # Most posts are far below every limit: a cheap bound rules them out before any counting.
-    # (A link is at least 4 characters with a dot and counts 23 at most.)
+    networks = [items[p].network for p in checked]
+    # Most posts are far below their network's limit: cheap bounds rule them out in bulk
+    # (a link is at least 4 characters with a dot and counts 23 at most).
     for index in [
         i
-        for i, text in enumerate(texts)
-        if not text.isascii()
-        or len(text) + 19 * text.count(".") > shortest
-        or text.count("#") > INSTAGRAM_MAX_HASHTAGS
+        for i, (text, network) in enumerate(zip(texts, networks, strict=True))
+        if (limit := TEXT_LIMITS.get(network) or TEXT_LIMITS.get(network.lower())) is not None
+        and (
+            not text.isascii()
+            or len(text) + 19 * text.count(".") > limit
+            or text.count("#") > INSTAGRAM_MAX_HASHTAGS
+        )
+        and not (len(text) * 2 <= shortest and "." not in text and "#" not in text)
     ]:
         post = checked[index]
         network = items[post].network

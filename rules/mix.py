@@ -162,6 +162,8 @@ def _weekly(
                 verdicts[(mix.week, mix.channel, number)] = (mix, verdict)
     items = plan.items
     for mix in workspace_weeks:
+        if not any((mix.week, None, n) in verdicts for n in range(len(judges))):
+            continue
         channels = {items[p].channel for p in mix.all_posts()}
         if len(channels) != 1:
             continue
