@@ -57,15 +57,24 @@ def _keys(texts: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
             return text.encode().translate(lower, drop)
         return text.lower().encode().translate(None, drop)
 
-    # An end with too few letters is read again from the whole text.
     heads = [
-        k[:size] if len(k := key(text[:span])) >= size or len(text) <= span else key(text)[:size]
-        for text in texts
+        text.encode().translate(lower, drop)
+        if text.isascii()
+        else text.lower().encode().translate(None, drop)
+        for text in [t[:span] for t in texts]
     ]
     tails = [
-        k[-size:] if len(k := key(text[-span:])) >= size or len(text) <= span else key(text)[-size:]
-        for text in texts
+        text.encode().translate(lower, drop)
+        if text.isascii()
+        else text.lower().encode().translate(None, drop)
+        for text in [t[-span:] for t in texts]
     ]
+    # An end with too few letters and digits is read again from the whole text.
+    for keys, cut in ((heads, slice(None, size)), (tails, slice(-size, None))):
+        for index in [i for i, k in enumerate(keys) if len(k) < size]:
+            text = texts[index]
+            keys[index] = key(text) if len(text) > span else keys[index]
+        keys[:] = [k[cut] for k in keys]
     return heads, tails
 
 
@@ -279,22 +288,30 @@ def too_long(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     rule counts them.
     """
     checked, items, at = plan.checked, plan.items, plan.at
-    shortest = min(TEXT_LIMITS.values())
     texts = plan.checked_column(plan.text)
     # Most posts are far below every limit: a cheap bound rules them out before any counting.
     networks = [items[p].network for p in checked]
-    # Most posts are far below their network's limit: cheap bounds rule them out in bulk
-    # (a link is at least 4 characters with a dot and counts 23 at most).
+    kind_of = {name: (name.lower(), TEXT_LIMITS.get(name.lower())) for name in set(networks)}
+    # Most posts are far below their network's limit: a cheap bound rules them out in bulk.
+    # Only X weighs a character more than one, and only X and Mastodon count a link as 23 (a
+    # link has a dot; at least "a.co", 4 characters, or "http://a.co" on Mastodon).
     for index in [
         i
         for i, (text, network) in enumerate(zip(texts, networks, strict=True))
-        if (limit := TEXT_LIMITS.get(network) or TEXT_LIMITS.get(network.lower())) is not None
+        if (kind := kind_of[network])[1] is not None
         and (
-            not text.isascii()
-            or len(text) + 19 * text.count(".") > limit
-            or text.count("#") > INSTAGRAM_MAX_HASHTAGS
+            len(text) > kind[1]
+            or (
+                kind[0] == "x"
+                # (A dot before a space or at the end ends a sentence, not a domain.)
+                and (
+                    not text.isascii()
+                    or len(text) + 19 * (text.count(".") - text.count(". ")) > kind[1]
+                )
+            )
+            or (kind[0] == "mastodon" and "://" in text)
+            or (kind[0] == "instagram" and text.count("#") > INSTAGRAM_MAX_HASHTAGS)
         )
-        and not (len(text) * 2 <= shortest and "." not in text and "#" not in text)
     ]:
         post = checked[index]
         network = items[post].network

@@ -151,8 +151,8 @@ _MAYBE_URL = re.compile(r"\.\w")
 _MAYBE_EMOJI = re.compile(
     "[#*0-9]?[\u00a9\u00ae\u2000-\u3300\ufe0e\ufe0f\U0001f000-\U0001faff\U000e0020-\U000e007f]+"
 )
-# Emoji inside the light ranges that the reference counts as 2, not 1.
-_LIGHT_EMOJI = re.compile("[\u00a9\u00ae]")
+# Code points that may weigh 2: outside the light ranges, and the two emoji inside them.
+_HEAVY_BOUND = re.compile(f"[^{_LIGHT}]|[\u00a9\u00ae]")
 
 
 def _plain_weight(text: str) -> int:
@@ -187,16 +187,16 @@ def weighted_length(text: str) -> int:
 
 
 def _x_upper_bound(text: str) -> int:
-    """At least X's weighted length: a link (4 characters at least) counts 23, so at most 19
-    more than its characters; an emoji never weighs more than its code points, but © and ®."""
+    """At least X's weighted length: a link (4 characters at least, one of its dots before a
+    letter) counts 23, so at most 19 more than its characters; an emoji never weighs more
+    than its code points, but © and ® (light, yet 2 as emoji)."""
+    dots = text.count(".") - text.count(". ")  # a dot before a space ends a sentence
     if text.isascii():
-        return len(text) + 19 * len(_MAYBE_URL.findall(text))
-    normalized = unicodedata.normalize("NFC", text)
-    return (
-        _plain_weight(normalized)
-        + len(_LIGHT_EMOJI.findall(normalized))
-        + 19 * len(_MAYBE_URL.findall(normalized))
-    )
+        return len(text) + 19 * dots
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+        dots = text.count(".") - text.count(". ")
+    return len(text) + len(_HEAVY_BOUND.findall(text)) + 19 * dots
 
 
 # --- Mastodon --------------------------------------------------------------------------------

@@ -125,19 +125,17 @@ def _finding(plan: Plan, rule_id: str, mix: Mix, verdict: Verdict, hint: str) ->
         hint = UNCATEGORISED_HINT
     start = plan.local_midnight(mix.first_week)
     end = plan.local_midnight(mix.first_week + WEEK * mix.weeks)
-    return replace(
-        plan.finding(
-            rule_id,
-            verdict.severity,
-            mix.channel,
-            (start, end),
-            verdict.evidence,
-            verdict.measured,
-            verdict.threshold,
-            verdict.message.format(where=where(mix.channel), when=_window_text(plan, mix)),
-            hint,
-        ),
-        uncategorised=verdict.uncategorised,
+    return plan.finding(
+        rule_id,
+        verdict.severity,
+        mix.channel,
+        (start, end),
+        verdict.evidence,
+        verdict.measured,
+        verdict.threshold,
+        verdict.message.format(where=where(mix.channel), when=_window_text(plan, mix)),
+        hint,
+        verdict.uncategorised,
     )
 
 
@@ -485,9 +483,8 @@ def _week_stats(
 ) -> dict[int, tuple[int, int]]:
     """(categorised units, units in `members`) of each of a channel's weeks."""
     return {
-        mix.week: (mix.total, mix.count(members))
-        for mix in plan.week_mixes
-        if mix.channel == channel
+        week: (mix.total, mix.count(members))
+        for week, mix in plan.channel_week_mixes.get(channel, {}).items()
     }
 
 
@@ -794,19 +791,17 @@ def promotion_streak(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]
             else:
                 severity, threshold = Severity.WARNING, warning_at
             between = f", past {unknown} uncategorised" if unknown else ""
-            yield replace(
-                plan.finding(
-                    "promotion-streak",
-                    severity,
-                    channel,
-                    (at[run[0]], at[run[-1]]),
-                    run,
-                    length,
-                    threshold,
-                    f"{length} promotions in a row on {channel}{between}, from "
-                    f"{plan.moment(at[run[0]])} to {plan.moment(at[run[-1]])}",
-                    "Put a post that gives value or starts a conversation between them, or "
-                    "spread the promotions out.",
-                ),
-                uncategorised=unknown,
+            yield plan.finding(
+                "promotion-streak",
+                severity,
+                channel,
+                (at[run[0]], at[run[-1]]),
+                run,
+                length,
+                threshold,
+                f"{length} promotions in a row on {channel}{between}, from "
+                f"{plan.moment(at[run[0]])} to {plan.moment(at[run[-1]])}",
+                "Put a post that gives value or starts a conversation between them, or "
+                "spread the promotions out.",
+                unknown,
             )

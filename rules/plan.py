@@ -46,6 +46,8 @@ T = TypeVar("T")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ID = attrgetter("id")
 _CHANNEL = attrgetter("channel")
+_REPLY_TO, _THREAD = attrgetter("reply_to"), attrgetter("thread")
+_CATEGORY, _TEXT = attrgetter("category"), attrgetter("text")
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -221,12 +223,12 @@ class Plan:
     @cached_property
     def category(self) -> tuple[Category | None, ...]:
         """Each post's category (a column)."""
-        return tuple([i.category for i in self.items])
+        return tuple(map(_CATEGORY, self.items))
 
     @cached_property
     def text(self) -> tuple[str, ...]:
         """Each post's text (a column)."""
-        return tuple([i.text for i in self.items])
+        return tuple(map(_TEXT, self.items))
 
     def channel_timelines(self) -> Iterator[tuple[str, tuple[int, ...]]]:
         """(channel, its posts in time order) for each channel to check, by channel name."""
@@ -265,15 +267,28 @@ class Plan:
     @cached_property
     def reply(self) -> tuple[bool, ...]:
         """Whether each post is a reply (a column)."""
+        answers = list(map(_REPLY_TO, self.items))
+        flags = [a is not None for a in answers] if answers.count(None) < len(answers) else None
+        # Most posts open with a letter: only those opening with "@" or a space are read.
+        firsts = [text[:1] for text in self.text]
+        starts = {c for c in set(firsts) if c == "@" or c.isspace()}
         leading = REPLY_OPENING.match
-        # A cheap first look at the first character; most posts open with a letter.
-        return tuple(
+        opening = (
             [
-                answers is not None
-                or ((text[:1] == "@" or text[:1].isspace()) and leading(text) is not None)
-                for answers, text in zip([i.reply_to for i in self.items], self.text, strict=True)
+                k
+                for k, first in enumerate(firsts)
+                if first in starts and leading(self.text[k]) is not None
             ]
+            if starts
+            else []
         )
+        if flags is None and not opening:
+            return (False,) * len(answers)
+        if flags is None:
+            flags = [False] * len(answers)
+        for k in opening:
+            flags[k] = True
+        return tuple(flags)
 
     @cached_property
     def any_reply(self) -> bool:
@@ -286,8 +301,8 @@ class Plan:
         heads = list(range(len(self.items)))
         items, ts, reply = self.items, self.ts, self.reply
         gap = THREAD_GAP // MICROSECOND
-        keys = [i.thread for i in items]
-        keyed = any(k is not None for k in keys)
+        keys = list(map(_THREAD, items))
+        keyed = keys.count(None) < len(keys)
         for posts in self.channels.values():
             stamps = list(map(ts.__getitem__, posts))
             close = [
@@ -401,6 +416,15 @@ class Plan:
             units if unknown else (),
         )
 
+    @cached_property
+    def channel_week_mixes(self) -> dict[str, dict[int, Mix]]:
+        """Each channel's weekly mixes by Monday."""
+        found: dict[str, dict[int, Mix]] = {}
+        for mix in self.week_mixes:
+            if mix.channel is not None:
+                found.setdefault(mix.channel, {})[mix.week] = mix
+        return found
+
     def channel_weeks(self, channel: str) -> list[tuple[int, tuple[int, ...]]]:
         """(Monday, units) of each week of a channel with units, in order."""
         week = self.week
@@ -477,6 +501,7 @@ class Plan:
         threshold: Measure,
         message: str,
         hint: str,
+        uncategorised: int = 0,
     ) -> Finding:
         """A Finding whose post ids are those of the evidence: post numbers in time order, as
         the timeline or a channel's list has them."""
@@ -491,6 +516,7 @@ class Plan:
             threshold=threshold,
             message=message,
             hint=hint,
+            uncategorised=uncategorised,
         )
 
 
