@@ -47,9 +47,10 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(words(text))
 
 
-def _keys(texts: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
-    """Each text's first and last 32 ASCII letters and digits, lowercased: texts that are the
-    same but for punctuation, case, spacing, quotes and dashes have the same keys."""
+def _keys(texts: Sequence[str]) -> tuple[list[bytes], list[str]]:
+    """Each text's first 32 ASCII letters and digits, lowercased (texts that are the same but
+    for punctuation, case, spacing, quotes and dashes have the same), and its last 40
+    characters."""
     size, span, drop, lower = _KEY_LENGTH, _KEY_SPAN, _NOT_KEY, _LOWER
 
     def key(text: str) -> bytes:
@@ -58,23 +59,20 @@ def _keys(texts: Sequence[str]) -> tuple[list[bytes], list[bytes]]:
         return text.lower().encode().translate(None, drop)
 
     heads = [
-        text.encode().translate(lower, drop)
-        if text.isascii()
-        else text.lower().encode().translate(None, drop)
+        (
+            text.encode().translate(lower, drop)
+            if text.isascii()
+            else text.lower().encode().translate(None, drop)
+        )[:size]
         for text in [t[:span] for t in texts]
     ]
-    tails = [
-        text.encode().translate(lower, drop)
-        if text.isascii()
-        else text.lower().encode().translate(None, drop)
-        for text in [t[-span:] for t in texts]
-    ]
-    # An end with too few letters and digits is read again from the whole text.
-    for keys, cut in ((heads, slice(None, size)), (tails, slice(-size, None))):
-        for index in [i for i, k in enumerate(keys) if len(k) < size]:
-            text = texts[index]
-            keys[index] = key(text) if len(text) > span else keys[index]
-        keys[:] = [k[cut] for k in keys]
+    # An opening with too few letters and digits is read again from the whole text.
+    for index in [i for i, k in enumerate(heads) if len(k) < size]:
+        if len(texts[index]) > span:
+            heads[index] = key(texts[index])[:size]
+    # Texts with the same words have the same head key; the tail key finds near copies with
+    # a new opening, and is their last 40 characters as they are.
+    tails = [text[-40:] for text in texts]
     return heads, tails
 
 
@@ -120,7 +118,8 @@ def duplicate_text(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """The same or nearly the same text twice on one channel.
 
     What it does: for each post that is not a reply, looks at the earlier posts of its channel
-    within 7 days that open or end with the same 32 letters and digits; the same text within
+    within 7 days that open with the same 32 letters and digits or end with the same 40
+    characters; the same text within
     3 days is an error, the same or nearly the same text (lengths within a quarter of each
     other and at least 4/5 of the words in common) within 7 days a warning. Texts are compared
     on their words: runs of letters and digits, case ignored, so texts that differ only in
@@ -136,8 +135,8 @@ def duplicate_text(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
 
     Known false positives: recurring formats ("Good morning! Today's opening hours: ...") that
     are meant to look alike. Replies are left out: support teams answer many people with the
-    same words. Known false negatives: near-duplicates that differ in both their first and
-    last 32 letters and digits (ASCII) are not compared.
+    same words. Known false negatives: near-duplicates that differ in both their first 32
+    letters and digits (ASCII) and their last 40 characters are not compared.
     """
     warning_us = limits["warning_within"] // MICROSECOND
     error_us = limits["error_within"] // MICROSECOND
@@ -155,7 +154,7 @@ def duplicate_text(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
                 continue
             recurring = {key for key, count in counts.items() if count > 1}
             # In time order, each post whose key recurs links to the last earlier one.
-            last: dict[bytes, int] = {}
+            last: dict[bytes | str, int] = {}
             previous: dict[int, int] = {}
             for position in [i for i, key in enumerate(keys) if key in recurring]:
                 key = keys[position]

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from functools import cached_property
 from itertools import groupby
-from operator import attrgetter, sub
+from operator import attrgetter, itemgetter, sub
 from typing import TypeVar, cast
 
 from rules.config import RuleConfig
@@ -48,6 +48,7 @@ _ID = attrgetter("id")
 _CHANNEL = attrgetter("channel")
 _REPLY_TO, _THREAD = attrgetter("reply_to"), attrgetter("thread")
 _CATEGORY, _TEXT = attrgetter("category"), attrgetter("text")
+_FIRST = itemgetter(slice(None, 1))
 MICROSECOND = timedelta(microseconds=1)
 
 
@@ -270,7 +271,7 @@ class Plan:
         answers = list(map(_REPLY_TO, self.items))
         flags = [a is not None for a in answers] if answers.count(None) < len(answers) else None
         # Most posts open with a letter: only those opening with "@" or a space are read.
-        firsts = [text[:1] for text in self.text]
+        firsts = list(map(_FIRST, self.text))
         starts = {c for c in set(firsts) if c == "@" or c.isspace()}
         leading = REPLY_OPENING.match
         opening = (
@@ -305,9 +306,12 @@ class Plan:
         keyed = keys.count(None) < len(keys)
         for posts in self.channels.values():
             stamps = list(map(ts.__getitem__, posts))
-            close = [
-                k for k, step in enumerate(map(sub, stamps[1:], stamps[:-1]), 1) if step <= gap
-            ]
+            steps = list(map(sub, stamps[1:], stamps[:-1]))
+            close = (
+                [k for k, step in enumerate(steps, 1) if step <= gap]
+                if steps and min(steps) <= gap
+                else []
+            )
             if not close and not (keyed and any(keys[p] is not None for p in posts)):
                 continue
             # Union-find over the channel's posts (positions in its time order).
