@@ -207,7 +207,10 @@ class _Reading:
             if whole:
                 wide = narrow = [hull]
             around = _select(self.items, self.channels, wide, narrow, self.changed_ids)
-            around = [it for it in around if inside(to_ts(it.scheduled_at), self.low, self.high)]
+            if self.low is not None or self.high is not None:
+                around = [
+                    it for it in around if inside(to_ts(it.scheduled_at), self.low, self.high)
+                ]
             around = self._complete_threads(around)
             plans = [self._plan(around, post) for post in (self.before, self.after)]
             # Posts that share a thread with the changed post, before or after, may start or
