@@ -23,9 +23,9 @@ from rules.registry import rule
 _WORD = re.compile(r"[^\W_]+")
 # A text's keys are its first and last 32 ASCII letters and digits, lowercased: texts with the
 # same words have the same keys. Bytes.translate drops everything else at C speed; only the
-# ends are read (80 characters), unless they hold too few letters.
+# ends are read (48 characters), unless they hold too few letters.
 _KEY_LENGTH = 32
-_KEY_SPAN = 80
+_KEY_SPAN = 48
 _NOT_KEY = bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()))
 _LOWER = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz")
 # Code points whose NFC form weighs more on X than their UTF-8 bytes (too-long's bound).
