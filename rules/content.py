@@ -21,9 +21,9 @@ from rules.registry import rule
 # Words are runs of letters and digits: punctuation, dashes, quotes, emoji and white space
 # only separate them, so texts that differ in nothing else read as the same text.
 _WORD = re.compile(r"[^\W_]+")
-# A text's keys are its first and last 32 ASCII letters and digits, lowercased: texts with the
-# same words have the same keys. Bytes.translate drops everything else at C speed; only the
-# ends are read (48 characters), unless they hold too few letters.
+# A text's opening key is its first 32 ASCII letters and digits, lowercased: texts with the
+# same words have the same key. Bytes.translate drops everything else at C speed; only the
+# opening is read (48 characters), unless it holds too few letters.
 _KEY_LENGTH = 32
 _KEY_SPAN = 48
 _NOT_KEY = bytes(c for c in range(256) if not (chr(c).isascii() and chr(c).isalnum()))
