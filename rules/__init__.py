@@ -15,6 +15,7 @@ from rules.change import ChangeReport, check_change
 from rules.classifier import Suggestion, classify
 from rules.config import RuleConfig, make_config
 from rules.engine import check, clear_caches
+from rules.length import Length, measure
 from rules.model import (
     CATEGORY_DEFINITIONS,
     CATEGORY_FAMILY,
@@ -52,6 +53,7 @@ __all__ = [
     "ConfigError",
     "Family",
     "Finding",
+    "Length",
     "NetworkCaps",
     "Plan",
     "PlanItem",
@@ -69,5 +71,6 @@ __all__ = [
     "clear_caches",
     "format_measure",
     "make_config",
+    "measure",
     "network_caps",
 ]

@@ -1,5 +1,10 @@
 """Cadence rules: how often and when posts go out. They look at exact times, per channel or
 across all channels; local days and quiet hours are read in the workspace timezone.
+
+Replies answer one person and do not land in every follower's feed: audience-overload,
+too-close, burst and quiet-hours leave them out. A thread is one post for audience-overload,
+burst and quiet-hours, and its parts are never too close to each other. quiet-channel counts
+every post, replies included: a channel that answers people is not abandoned.
 """
 
 from __future__ import annotations
@@ -7,10 +12,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from itertools import pairwise, repeat
 from operator import sub
-from typing import Any
+from typing import Any, cast
 
 from rules.model import Finding, RuleFamily, Severity, format_duration, network_caps
 from rules.plan import _CHANNEL, MICROSECOND, Plan
@@ -29,10 +34,11 @@ def _caps_text(plan: Plan, channel: str, network: str) -> str:
 def audience_overload(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """More posts on a channel in one local day than its network's cap.
 
-    What it does: counts each channel's posts per local day (workspace timezone) and warns
-    above the network's daily cap, failing above its error cap: facebook and instagram 2 / 3,
-    linkedin 1 / 2, x and bluesky 10 / 20, threads and mastodon 5 / 10, tiktok 4 / 6,
-    pinterest 10 / 25, others 10 / 20. A channel's own caps replace its network's.
+    What it does: counts each channel's posts per local day (workspace timezone), a thread as
+    one and replies not at all, and warns above the network's daily cap, failing above its
+    error cap: facebook and instagram 2 / 3, linkedin 1 / 2, x and bluesky 10 / 20, threads
+    and mastodon 5 / 10, tiktok 4 / 6, pinterest 10 / 25, others 10 / 20. A channel's own
+    caps replace its network's.
 
     Why it matters: about a third of people unfollow brands that post too much (Sprout Social
     Index 2016); feed algorithms also ration reach per account, so a fourth post a day on
@@ -44,9 +50,10 @@ def audience_overload(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding
     Known false positives: live coverage of an event, or a news desk whose audience wants
     volume; raise that channel's caps.
     """
-    for channel, posts in plan.channel_timelines():
-        network = plan.network_of(posts)
+    for channel, every in plan.channel_timelines():
+        network = plan.network_of(every)
         caps = plan.config.caps_for(channel, network)
+        posts = plan.broadcasts_of(plan.channel_units[channel])
         per_day = Counter(map(plan.day.__getitem__, posts))
         crowded = {day for day, count in per_day.items() if count > caps.warning_above}
         if not crowded:
@@ -78,8 +85,9 @@ def audience_overload(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding
 def too_close(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """Two posts on one channel closer than the network's minimum gap.
 
-    What it does: for each pair of consecutive posts on a channel, warns when the second comes
-    less than the minimum gap after the first: 4 h on facebook and instagram, 18 h on
+    What it does: for each pair of consecutive posts on a channel (replies left out, two parts
+    of one thread never a pair), warns when the second comes less than the minimum gap after
+    the first: 4 h on facebook and instagram, 18 h on
     linkedin, 60 min on x, threads, mastodon and bluesky, 2 h on tiktok, 30 min on pinterest
     and others. A channel's own minimum gap replaces its network's.
 
@@ -91,16 +99,21 @@ def too_close(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     Example: LinkedIn posts at 09:00 and 15:00 the same day: 6 h apart, closer than 18 h.
 
     Known false positives: a deliberate follow-up (a correction, the second half of an
-    announcement); move it or accept the warning.
+    announcement); post it as a thread (the `thread` key, or within 2 minutes), move it or
+    accept the warning.
     """
-    for channel, posts in plan.channel_timelines():
-        network = plan.network_of(posts)
+    head = plan.head
+    for channel, every in plan.channel_timelines():
+        network = plan.network_of(every)
         min_gap = plan.config.caps_for(channel, network).min_gap
         limit = min_gap // MICROSECOND
+        posts = plan.broadcasts_of(every)
         stamps = list(map(plan.ts.__getitem__, posts))
         close = [i for i, gap in enumerate(map(sub, stamps[1:], stamps[:-1]), 1) if gap < limit]
         for index in close:
             first, second = posts[index - 1], posts[index]
+            if head[first] == head[second]:
+                continue  # parts of one thread
             gap = timedelta(microseconds=stamps[index] - stamps[index - 1])
             yield plan.finding(
                 "too-close",
@@ -127,8 +140,8 @@ def burst(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """Posts across all channels crowding one hour.
 
     What it does: slides a 60-minute window over all posts of the workspace, whatever the
-    channel, and warns where it holds more than 4; overlapping crowded windows are reported
-    once, with the largest count seen.
+    channel (a thread as one post, replies left out), and warns where it holds more than 4;
+    overlapping crowded windows are reported once, with the largest count seen.
 
     Why it matters: the same people follow a brand on several networks, so five posts in an
     hour across channels reach them as a burst, and schedulers that publish them together
@@ -142,7 +155,7 @@ def burst(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """
     above: int = limits["above"]
     span = limits["window"] // MICROSECOND
-    timeline = plan.timeline
+    timeline = plan.broadcasts_of(plan.units_of(plan.timeline))
     stamps = list(map(plan.ts.__getitem__, timeline))
     if len(stamps) <= above:
         return
@@ -198,10 +211,11 @@ FAST_NETWORKS = ("x", "threads", "bluesky", "mastodon")
 def quiet_channel(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """A channel with a long gap inside the plan.
 
-    What it does: measures each gap between consecutive posts on a channel, and the gaps
-    between the start of the checked range and its first post and between its last post and
-    the end of the range (by default the plan's first and last posts). Warns above 7 days (3
-    days on the fast networks x, threads, bluesky and mastodon) and fails above 14 days.
+    What it does: measures each gap between consecutive posts on a channel (replies count: a
+    channel that answers people is alive), and, when the check has an explicit range, the
+    gaps between its start and the channel's first post and between the channel's last post
+    and its end. Warns above 7 days (3 days on the fast networks x, threads, bluesky and
+    mastodon) and fails above 14 days.
 
     Why it matters: a profile that goes quiet looks abandoned ("undead profiles"), and it
     loses reach as much as one that posts too much; on the fast networks a timeline moves on
@@ -210,27 +224,34 @@ def quiet_channel(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     Example: an Instagram account with posts on 1 March and 20 March: 19 days without a post,
     above 14: error.
 
-    Known false positives: seasonal channels and planned breaks (holidays); a channel that
-    only joins the plan later shows a gap from the start of the range.
+    Known false positives: seasonal channels and planned breaks (holidays); with an explicit
+    range, a channel that only joins the plan later shows a gap from the start of the range.
     """
     fast_networks = set(limits["fast_networks"])
     error_us = limits["error_above"] // MICROSECOND
+    # The edges of an explicit range count; a plan that simply starts later or ends earlier
+    # than a channel's posts says nothing about that channel.
     start_ts, end_ts = plan.range_start_ts, plan.range_end_ts
     for channel, posts in plan.channel_timelines():
         network = plan.network_of(posts)
         warning = limits["fast_warning_above" if network in fast_networks else "warning_above"]
         warning_us = warning // MICROSECOND
-        stamps = [start_ts, *map(plan.ts.__getitem__, posts), end_ts]
+        stamps = list(map(plan.ts.__getitem__, posts))
         gaps = list(map(sub, stamps[1:], stamps[:-1]))
-        for index in [i for i, gap in enumerate(gaps, 1) if gap > warning_us]:
-            gap = gaps[index - 1]
-            before = posts[index - 2] if index >= 2 else None
-            after = posts[index - 1] if index <= len(posts) else None
+        # (gap, post before, post after); None stands for an edge of the explicit range.
+        found: list[tuple[int, int | None, int | None]] = [
+            (gap, posts[i - 1], posts[i]) for i, gap in enumerate(gaps, 1) if gap > warning_us
+        ]
+        if start_ts is not None and stamps[0] - start_ts > warning_us:
+            found.insert(0, (stamps[0] - start_ts, None, posts[0]))
+        if end_ts is not None and end_ts - stamps[-1] > warning_us:
+            found.append((end_ts - stamps[-1], posts[-1], None))
+        for gap, before, after in found:
             severity = Severity.ERROR if gap > error_us else Severity.WARNING
             threshold = limits["error_above"] if severity is Severity.ERROR else warning
             window = (
-                plan.at[before] if before is not None else plan.range_start,
-                plan.at[after] if after is not None else plan.range_end,
+                plan.at[before] if before is not None else cast(datetime, plan.range_start),
+                plan.at[after] if after is not None else cast(datetime, plan.range_end),
             )
             duration = timedelta(microseconds=gap)
             since = plan.moment(window[0]) if before is not None else "the start of the range"
@@ -259,7 +280,8 @@ def quiet_channel(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
 def quiet_hours(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """A post while the audience sleeps (22:00 to 07:00 in the workspace timezone).
 
-    What it does: notes each post whose local time is at or after 22:00 or before 07:00.
+    What it does: notes each post whose local time is at or after 22:00 or before 07:00 (a
+    thread once; replies, which answer someone who wrote, not at all).
 
     Why it matters: posts published at night sit under the morning's newer posts by the time
     people wake up; the frequency studies (Hootsuite, Buffer, Sprout Social) find engagement
@@ -274,8 +296,10 @@ def quiet_hours(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     end: time = limits["end"]
     wraps = start > end
     window_text = f"{start:%H:%M}-{end:%H:%M}"
-    at, checked = plan.at, plan.checked
-    hours = [moment.hour for moment in plan.checked_column(at)]
+    at = plan.at
+    head, reply = plan.head, plan.reply
+    checked = [p for p in plan.checked if head[p] == p and not reply[p]]
+    hours = [at[p].hour for p in checked]
     if wraps:
         # Posts in the hours strictly between the end and the start are awake; skip them.
         awake = range(end.hour + 1, start.hour)

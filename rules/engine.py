@@ -7,7 +7,8 @@ from datetime import date, datetime, time, timedelta
 
 from rules.classifier import classify
 from rules.config import RuleConfig
-from rules.content import word_set
+from rules.content import word_set, words
+from rules.length import measure
 from rules.model import Finding, PlanItem
 from rules.plan import EPOCH, MICROSECOND, Plan, id_key, to_ts
 from rules.registry import CATALOGUE
@@ -18,6 +19,8 @@ def clear_caches() -> None:
     benchmarks and tests need this: the caches are bounded and never change a result."""
     classify.cache_clear()
     word_set.cache_clear()
+    words.cache_clear()
+    measure.cache_clear()
 
 
 def check(items: Iterable[PlanItem], config: RuleConfig | None = None) -> list[Finding]:

@@ -7,6 +7,7 @@ CLI and the rules share. Nothing reads a clock, a file or a database.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from fractions import Fraction
@@ -127,12 +128,22 @@ Measure = int | float | Fraction | timedelta | time | str
 PostId = int | str
 
 
+# A reply opens with the account it answers: "@name ..." (not ".@name", which is a post).
+REPLY_OPENING = re.compile(r"\s*@\w")
+
+
 @dataclass(frozen=True, slots=True)
 class PlanItem:
     """One post as the rules see it.
 
-    `scheduled_at` must be an aware datetime. `category` is None for a post nobody has
-    categorised yet: cadence and content rules still check it, mix rules leave it out.
+    `scheduled_at` must be an aware datetime. `category` is None for an uncategorised post
+    (nobody chose one, or the classifier abstained): cadence and content rules check it as any
+    other, mix rules count it as uncategorised (docs/design.md, "Uncategorised posts").
+
+    `reply_to` names the account or the post URL a reply answers; a post whose text opens with
+    an @mention is a reply too (`is_reply`). `thread` is a key shared by the posts of one
+    thread on a channel; posts on one channel within 2 minutes of each other are read as one
+    thread as well.
     """
 
     id: PostId
@@ -141,12 +152,23 @@ class PlanItem:
     scheduled_at: datetime
     category: Category | None
     text: str
+    reply_to: str | None = None
+    thread: str | None = None
 
     def __post_init__(self) -> None:
         if self.scheduled_at.tzinfo is None or self.scheduled_at.utcoffset() is None:
             raise ValueError(f"post {self.id!r}: scheduled_at must be an aware datetime")
         if self.category is not None and not isinstance(self.category, Category):
             object.__setattr__(self, "category", Category(self.category))
+        if self.reply_to is not None and not self.reply_to.strip():
+            object.__setattr__(self, "reply_to", None)
+        if self.thread is not None and not self.thread.strip():
+            object.__setattr__(self, "thread", None)
+
+    @property
+    def is_reply(self) -> bool:
+        """True for a reply: it has `reply_to`, or its text opens with an @mention."""
+        return self.reply_to is not None or REPLY_OPENING.match(self.text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +177,8 @@ class Finding:
 
     `channel` is None for a finding about the whole workspace. The window is [start, end)
     in the workspace timezone; `post_ids` are the posts that are the evidence, in time order.
+    `uncategorised` is how many posts of a mix finding's window have no category: the finding
+    holds for the categorised posts, and may change once those are categorised.
     """
 
     rule: str
@@ -167,6 +191,7 @@ class Finding:
     threshold: Measure
     message: str
     hint: str
+    uncategorised: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict: ISO 8601 times and durations, fractions as "a/b" strings."""
@@ -181,6 +206,7 @@ class Finding:
             "threshold": measure_to_json(self.threshold),
             "message": self.message,
             "hint": self.hint,
+            "uncategorised": self.uncategorised,
         }
 
 
@@ -280,8 +306,7 @@ def network_caps(network: str) -> NetworkCaps:
 
 # The most characters each network accepts in one post. Networks not listed (webhook, outbox,
 # tiktok, pinterest, ...) have no limit here: `TEXT_LIMITS.get(network)` is None.
-# Lengths are counted in Unicode code points, which is what people see in the composer; X
-# weighs some characters double and counts every link as 23, see the too-long rule.
+# How each network counts (X's weighted length, Bluesky's graphemes, ...) is rules/length.py.
 TEXT_LIMITS: dict[str, int] = {
     "x": 280,
     "bluesky": 300,

@@ -1,8 +1,10 @@
 """A content plan as CSV text: rows -> PlanItems, with every problem named by row and column.
 
-The header is `scheduled_at,channel,network,category,text`. Rows are numbered from 1, the first
-row after the header (0 is the header itself). A time without an offset is a wall-clock time in
-the given zone; an empty category is filled in with the classifier's suggestion, and the
+The header is `scheduled_at,channel,network,category,text`, and optionally `reply_to` (the
+account or post URL a reply answers) and `thread` (a key shared by the parts of one thread), in
+any order. Rows are numbered from 1, the first row after the header (0 is the header itself). A
+time without an offset is a wall-clock time in the given zone; an empty category is filled in
+with the classifier's suggestion, or left uncategorised when the classifier abstains, and the
 suggestion is returned beside the item so that callers can say so.
 
 Used by `planner check` (exit 2 on a problem) and by the app's CSV import, which adds its own
@@ -22,6 +24,7 @@ from rules.classifier import Suggestion, classify
 from rules.model import Category, PlanItem
 
 COLUMNS = ("scheduled_at", "channel", "network", "category", "text")
+OPTIONAL_COLUMNS = ("reply_to", "thread")
 # Lines as csv wants them (what io.StringIO(text, newline="") gives): split at CR, LF or CRLF
 # only, never at the other characters str.splitlines() breaks on, which a post may contain.
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -153,6 +156,7 @@ def read_row(
     guess = None
     if category is None:
         suggestion = classify(value("text"))
+        # None when the classifier abstains: the post stays uncategorised, never a guess.
         category = suggestion.category
         guess = Guess(number, suggestion)
     item = PlanItem(
@@ -162,6 +166,8 @@ def read_row(
         scheduled_at=scheduled_at,
         category=category,
         text=read_cell(row.get("text") or ""),
+        reply_to=value("reply_to") or None,
+        thread=value("thread") or None,
     )
     return item, guess
 

@@ -6,10 +6,11 @@ Plain click commands: they read files and print, and need neither the Flask app 
                            [--format text|json]
     planner classify [FILE]
 
-`check` reads a CSV with the header `scheduled_at,channel,network,category,text` (read by
-rules/plan_csv.py) and exits 0 when no finding is an error, 1 when one is, and 2 when the input
-cannot be used (each problem names its row and column). Rows are numbered from 1, the first
-row after the header; the findings' `post_ids` are those row numbers.
+`check` reads a CSV with the header `scheduled_at,channel,network,category,text` and the
+optional columns `reply_to` and `thread` (read by rules/plan_csv.py) and exits 0 when no
+finding is an error, 1 when one is, and 2 when the input cannot be used (each problem names its
+row and column). Rows are numbered from 1, the first row after the header; the findings'
+`post_ids` are those row numbers.
 """
 
 from __future__ import annotations
@@ -91,6 +92,23 @@ def text_report(findings: list[Finding], name: str) -> Iterator[str]:
         yield f"    hint: {finding.hint}"
 
 
+def _guess_note(name: str, guess: Guess) -> str:
+    """What was done with a row whose category was empty."""
+    suggestion = guess.suggestion
+    cues = f": {', '.join(suggestion.signals[:3])}" if suggestion.signals else ""
+    if suggestion.category is not None:
+        return (
+            f"{name}:{guess.row}: no category; using the suggestion "
+            f"{suggestion.category.value} (confidence {suggestion.confidence:.2f}{cues})"
+        )
+    best = getattr(suggestion, "suggested", None)
+    hint = f"best guess {best.value}, " if best is not None else ""
+    return (
+        f"{name}:{guess.row}: no category; left uncategorised (the classifier is unsure: "
+        f"{hint}confidence {suggestion.confidence:.2f}{cues})"
+    )
+
+
 def _summary(findings: list[Finding], config: RuleConfig) -> str:
     counts = Counter(f.severity for f in findings)
     parts = [
@@ -147,9 +165,11 @@ def check(
 ) -> None:
     """Check a content plan (CSV) against the balance rules, like a linter.
 
-    PLAN.csv has the header scheduled_at,channel,network,category,text. A time without an
-    offset is read in --timezone. An empty category is filled in with the classifier's
-    suggestion, and the report says so. Exit status: 0 without errors, 1 with an error
+    PLAN.csv has the header scheduled_at,channel,network,category,text, and optionally
+    reply_to (the account or post a reply answers) and thread (a key shared by the parts of a
+    thread). A time without an offset is read in --timezone. An empty category is filled in
+    with the classifier's suggestion, or left uncategorised when it is unsure, and the report
+    says so. Exit status: 0 without errors, 1 with an error
     finding, 2 when the input cannot be used.
     """
     zone = _zone(timezone)
@@ -161,12 +181,7 @@ def check(
     items, guesses = read_plan(read_text(plan, name), name, zone)
     config = RuleConfig(preset=preset, timezone=timezone, range_start=start_on, range_end=end_on)
     findings = rules.check(items, config)
-    notes = [
-        f"{name}:{g.row}: no category; using the suggestion {g.suggestion.category.value} "
-        f"(confidence {g.suggestion.confidence:.2f}"
-        + (f": {', '.join(g.suggestion.signals[:3])})" if g.suggestion.signals else ")")
-        for g in guesses
-    ]
+    notes = [_guess_note(name, g) for g in guesses]
     if output == "json":
         for note in notes:
             click.echo(note, err=True)

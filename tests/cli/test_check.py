@@ -22,6 +22,7 @@ KEYS = [
     "threshold",
     "message",
     "hint",
+    "uncategorised",
 ]
 
 
@@ -95,6 +96,7 @@ def test_json_output_lists_findings_with_the_agreed_keys(runner: CliRunner, tmp_
         "threshold": "P3D",
         "message": duplicate["message"],
         "hint": duplicate["hint"],
+        "uncategorised": 0,
     }
     assert [(f["rule"], f["post_ids"]) for f in findings] == [
         ("duplicate-text", [1, 2]),
@@ -222,3 +224,26 @@ def test_classify_reads_the_text_column_of_a_csv(runner: CliRunner, tmp_path: Pa
         "promotion",
         "brand",
     ]
+
+
+def test_reply_to_and_thread_columns_are_read(runner: CliRunner, tmp_path: Path) -> None:
+    # Five answers within the hour and a thread of three parts a minute apart: no burst, no
+    # post too close, no canned reply taken for a duplicate.
+    rows = "".join(
+        f"2025-03-03T10:{10 * n:02d},help-x,x,care,Sorry to hear that! Please DM us.,@user{n},\n"
+        for n in range(5)
+    ) + "".join(
+        f"2025-03-04T09:0{n},shop-x,x,educational,Part {n + 1} of our guide to oiling boards.,"
+        ",guide\n"
+        for n in range(3)
+    )
+    path = tmp_path / "plan.csv"
+    path.write_text(
+        "scheduled_at,channel,network,category,text,reply_to,thread\n" + rows, encoding="utf-8"
+    )
+
+    result = runner.invoke(check, [str(path), "--format", "json"])
+
+    assert result.exit_code == 0, result.output
+    rules_found = {f["rule"] for f in json.loads(result.output)}
+    assert not rules_found & {"burst", "too-close", "duplicate-text", "audience-overload"}

@@ -26,6 +26,8 @@ def post(
     network: str = "facebook",
     text: str | None = None,
     zone: str = "UTC",
+    reply_to: str | None = None,
+    thread: str | None = None,
 ) -> PlanItem:
     """A post; a unique text unless one is given."""
     scheduled_at = at(when, zone) if isinstance(when, str) else when
@@ -36,6 +38,8 @@ def post(
         scheduled_at=scheduled_at,
         category=category,
         text=text if text is not None else f"Post {id} of the plan, on topic number {id * 7}.",
+        reply_to=reply_to,
+        thread=thread,
     )
 
 

@@ -99,6 +99,7 @@ def test_a_finding_turns_into_plain_json() -> None:
         "threshold",
         "message",
         "hint",
+        "uncategorised",
     ]
     assert (as_json["channel"], as_json["measured"], as_json["threshold"]) == (None, "3/4", "2/3")
     assert as_json["window_start"] == "2025-03-03T00:00:00+00:00"

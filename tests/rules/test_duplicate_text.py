@@ -104,3 +104,25 @@ def test_the_similarity_needed_is_a_setting() -> None:
     strict = RuleConfig(thresholds={"duplicate-text": {"similarity": Fraction(9, 10)}})
 
     assert only("duplicate-text", items, strict) == []
+
+
+def test_texts_that_differ_only_in_punctuation_case_dashes_and_quotes_are_the_same() -> None:
+    items = [
+        post(1, "2025-03-03 09:00", text='Our "spring sale" ends Sunday - don\'t miss it!'),
+        post(2, "2025-03-04 09:00", text="our “Spring Sale” ends sunday — don’t miss it."),
+    ]
+
+    findings = only("duplicate-text", items)
+
+    assert [(f.severity.value, f.post_ids) for f in findings] == [("error", (1, 2))]
+    assert findings[0].message.startswith("the same text twice on shop-fb")
+
+
+def test_canned_replies_are_not_duplicates() -> None:
+    text = "@{} Sorry to hear that! Please DM us your order number."
+    items = [
+        post(1, "2025-03-03 09:00", text=text.format("ann")),
+        post(2, "2025-03-03 11:00", text=text.format("bob")),
+    ]
+
+    assert only("duplicate-text", items) == []

@@ -25,11 +25,20 @@ TEXTS = [
     "We are sorry: the app is down this morning. Updates here.",
     "A new study on soil health is worth a read: example.org/study",
     "x" * 290,
+    "@alice Sorry to hear that! Can you DM us your order number? https://help.example.com/"
+    "contact/support/orders?ref=x&lang=en",
+    "@bob Thanks for the kind words!",
+    "Spring sale \u2014 20 % off everything with code SPRING20; shop now: example.com/shop",
 ]
+THREADS = [None, None, None, "launch", "tips"]
+REPLY_TO = [None, None, None, "@carol", "https://example.social/@dan/1"]
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 minutes = st.integers(min_value=0, max_value=45 * 24 * 4).map(lambda q: q * 15)
-moments = minutes.map(lambda m: BASE + timedelta(minutes=m))
+# Now and then a minute or two after a quarter hour: parts of a thread posted together.
+moments = st.tuples(minutes, st.sampled_from([0, 0, 0, 0, 1, 2, 3])).map(
+    lambda m: BASE + timedelta(minutes=m[0] + m[1])
+)
 
 
 @st.composite
@@ -44,6 +53,8 @@ def items(draw: st.DrawFn, number: int) -> PlanItem:
         scheduled_at=moment.astimezone(ZoneInfo(zone)),
         category=draw(st.sampled_from([*Category, None])),
         text=draw(st.sampled_from(TEXTS)),
+        reply_to=draw(st.sampled_from(REPLY_TO)),
+        thread=draw(st.sampled_from(THREADS)),
     )
 
 
@@ -94,7 +105,9 @@ def test_the_order_of_the_posts_never_changes_the_findings(
     assert check(shuffled, config) == check(plan, config)
 
 
-changes = st.sampled_from(["move", "recategorise", "retext", "rechannel", "create", "delete"])
+changes = st.sampled_from(
+    ["move", "recategorise", "retext", "rechannel", "create", "delete", "rethread", "reply"]
+)
 
 
 @st.composite
@@ -112,6 +125,10 @@ def edits(draw: st.DrawFn) -> tuple[list[PlanItem], PlanItem | None, PlanItem | 
         after = replace(before, category=draw(st.sampled_from([*Category, None])))
     elif kind == "retext":
         after = replace(before, text=draw(st.sampled_from(TEXTS)))
+    elif kind == "rethread":
+        after = replace(before, thread=draw(st.sampled_from(THREADS)))
+    elif kind == "reply":
+        after = replace(before, reply_to=draw(st.sampled_from(REPLY_TO)))
     else:
         channel, network = draw(st.sampled_from(CHANNELS))
         after = replace(before, channel=channel, network=network)

@@ -52,7 +52,22 @@ def test_eight_days_on_facebook_warn_and_fifteen_fail() -> None:
     ]
 
 
-def test_a_channel_that_starts_late_in_the_plan_shows_the_gap_from_its_start() -> None:
+def test_a_channel_that_starts_late_or_ends_early_in_the_plan_has_no_gap_at_the_edges() -> None:
+    # late-ig joins nine days in; early-li stops after the first day. Without an explicit
+    # range the plan simply starts and ends with its own posts (issue 13).
+    items = [
+        post(1, "2025-03-03 09:00"),
+        post(2, "2025-03-06 09:00"),
+        post(3, "2025-03-09 09:00"),
+        post(4, "2025-03-12 09:00"),
+        post(5, "2025-03-12 10:00", channel="late-ig", network="instagram"),
+        post(6, "2025-03-03 10:00", channel="early-li", network="linkedin"),
+    ]
+
+    assert only("quiet-channel", items) == []
+
+
+def test_an_explicit_range_shows_the_gap_from_its_start_to_a_late_channel() -> None:
     items = [
         post(1, "2025-03-03 09:00"),
         post(2, "2025-03-06 09:00"),
@@ -60,21 +75,39 @@ def test_a_channel_that_starts_late_in_the_plan_shows_the_gap_from_its_start() -
         post(4, "2025-03-12 09:00"),
         post(5, "2025-03-12 10:00", channel="late-ig", network="instagram"),
     ]
+    config = RuleConfig(range_start=date(2025, 3, 3))
 
-    findings = only("quiet-channel", items)
+    findings = only("quiet-channel", items, config)
 
     assert [brief(f) for f in findings] == [
         (
             "warning",
             "late-ig",
-            at("2025-03-03 09:00"),
+            at("2025-03-03 00:00"),
             at("2025-03-12 10:00"),
             (5,),
-            timedelta(days=9, hours=1),
+            timedelta(days=9, hours=10),
             timedelta(days=7),
         )
     ]
     assert "from the start of the range" in findings[0].message
+
+
+def test_a_gap_between_a_channels_own_posts_counts_whatever_the_range() -> None:
+    items = [
+        post(1, "2025-03-03 09:00", channel="ig", network="instagram"),
+        post(2, "2025-03-12 09:00", channel="ig", network="instagram"),
+        post(3, "2025-03-01 09:00", channel="x", network="x"),
+        post(4, "2025-03-20 09:00", channel="x", network="x", text="Another post on x"),
+    ]
+
+    findings = only("quiet-channel", [items[0], items[1]])
+
+    assert [(f.channel, f.post_ids) for f in findings] == [("ig", (1, 2))]
+    assert [(f.channel, f.post_ids) for f in only("quiet-channel", items)] == [
+        ("x", (3, 4)),
+        ("ig", (1, 2)),
+    ]
 
 
 def test_the_gap_runs_to_the_end_of_an_explicit_range() -> None:

@@ -28,7 +28,6 @@ def test_the_week_clocks_go_forward_in_berlin_is_167_hours_long() -> None:
     start = at("2025-03-24 00:00", "Europe/Berlin")
     end = at("2025-03-31 00:00", "Europe/Berlin")
     assert [brief(f) for f in findings] == [
-        ("error", None, start, end, (1, 2, 3, 4, 5, 6), Fraction(1), Fraction(2, 3)),
         ("error", "shop-fb", start, end, (1, 2, 3, 4, 5, 6), Fraction(1), Fraction(2, 3)),
     ]
     assert hours(start, end) == timedelta(hours=167)
