@@ -170,7 +170,14 @@ def posts_between(
         lead = cards.get(key)
         if lead is None:
             cards[key] = CalendarPost(
-                id, version, channel, category, status, first_words(text), at, at.astimezone(tz)
+                id,
+                version,
+                channel,
+                category or "uncategorised",
+                status,
+                first_words(text),
+                at,
+                at.astimezone(tz),
             )
         else:
             cards[key] = replace(

@@ -198,7 +198,13 @@ class Post(Base):
     )
     channel_id: Mapped[int] = mapped_column(sa.ForeignKey("channels.id"))
     text: Mapped[str] = mapped_column(sa.Text)
-    category: Mapped[str] = mapped_column(sa.String(32))
+    # None: uncategorised (nobody chose one and the classifier was unsure); the balance rules
+    # list such posts rather than guess.
+    category: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    # A reply answers one person (an account, or the URL of the post it answers); a thread
+    # key ties the parts of one thread on a channel. Both change how the rules count it.
+    reply_to: Mapped[str | None] = mapped_column(sa.String(500), default=None)
+    thread: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[Status] = mapped_column(
         sa.Enum(Status, native_enum=False, length=24), default=Status.draft

@@ -45,18 +45,49 @@ def rule_config(
     )
 
 
+_CATEGORIES = {c.value: c for c in rules.Category}
+# The columns a PlanItem is made of, in its order (one query of plain columns, no ORM rows).
+ITEM_COLUMNS = (
+    Post.id,
+    Channel.name,
+    Channel.network,
+    Post.scheduled_at,
+    Post.category,
+    Post.text,
+    Post.reply_to,
+    Post.thread,
+    Post.group_id,
+)
+
+
 def _item(
-    post_id: int, channel: str, network: str, at: datetime, category: str, text: str
+    post_id: int,
+    channel: str,
+    network: str,
+    at: datetime,
+    category: str | None,
+    text: str,
+    reply_to: str | None,
+    thread: str | None,
+    group_id: int,
 ) -> rules.PlanItem:
-    return rules.PlanItem(post_id, channel, network, at, rules.Category(category), text)
+    return rules.PlanItem(
+        post_id,
+        channel,
+        network,
+        at,
+        _CATEGORIES.get(category or ""),
+        text,
+        reply_to,
+        thread,
+        f"g{group_id}",
+    )
 
 
 def plan_items(session: Session, workspace: Workspace) -> list[rules.PlanItem]:
     """Every post that counts, as PlanItems (one query of plain columns)."""
     rows = session.execute(
-        sa.select(
-            Post.id, Channel.name, Channel.network, Post.scheduled_at, Post.category, Post.text
-        )
+        sa.select(*ITEM_COLUMNS)
         .join(Channel, Channel.id == Post.channel_id)
         .where(Post.workspace_id == workspace.id, Post.status.in_(COUNTED))
     )
@@ -150,12 +181,14 @@ def by_post(all_findings: Iterable[rules.Finding]) -> dict[int, list[rules.Findi
 
 @dataclass(frozen=True)
 class Balance:
-    """One week's mix on one channel (or, channel None, the whole workspace)."""
+    """One week's mix on one channel (or, channel None, the whole workspace), counted as the
+    rules count: replies as care, a thread once, a group once for the workspace."""
 
     channel: str | None
     counts: Mapping[str, int]  # family -> posts
     promotions: int
     total: int
+    uncategorised: int = 0
 
     def share(self, family: str) -> Fraction:
         return Fraction(self.counts.get(family, 0), self.total) if self.total else Fraction(0)
@@ -168,32 +201,48 @@ class Balance:
         return round(self.share(family) * 100)
 
 
-def balance(posts: Iterable[tuple[str, str, Status]]) -> list[Balance]:
-    """The workspace's balance, then each channel's, from (channel, category, status) rows of
-    one week; cancelled and failed posts do not count."""
-    per_channel: dict[str | None, Counter[str]] = defaultdict(Counter)
-    promotions: Counter[str | None] = Counter()
-    for channel, category, status in posts:
-        if status not in COUNTED:
-            continue
-        family = rules.CATEGORY_FAMILY[rules.Category(category)].value
-        for key in (None, channel):
-            per_channel[key][family] += 1
-            promotions[key] += category == "promotion"
-    return [
-        Balance(key, dict(counts), promotions[key], sum(counts.values()))
-        for key, counts in sorted(
-            per_channel.items(), key=lambda kv: (kv[0] is not None, kv[0] or "")
+def balance(mixes: Iterable[rules.UnitMix]) -> list[Balance]:
+    """The bars' figures from the rules' unit mixes (workspace first, then each channel)."""
+    bars = []
+    for mix in mixes:
+        families: Counter[str] = Counter()
+        for category, count in mix.counts.items():
+            families[rules.CATEGORY_FAMILY[category].value] += count
+        bars.append(
+            Balance(
+                mix.channel,
+                dict(families),
+                mix.counts[rules.Category.PROMOTION],
+                mix.total,
+                mix.uncategorised,
+            )
         )
-    ]
+    return bars
 
 
 def draft_item(
-    post_id: int | str, channel: Channel, text: str, category: str | None, at: datetime
+    post_id: int | str,
+    channel: Channel,
+    text: str,
+    category: str | None,
+    at: datetime,
+    *,
+    reply_to: str | None = None,
+    thread: str | None = None,
+    group: str | None = None,
 ) -> rules.PlanItem:
     """A post as it would be, for the composer's check; no category means "not chosen"."""
-    chosen = rules.Category(category) if category in {c.value for c in rules.Category} else None
-    return rules.PlanItem(post_id, channel.name, channel.network, at, chosen, text)
+    return rules.PlanItem(
+        post_id,
+        channel.name,
+        channel.network,
+        at,
+        _CATEGORIES.get(category or ""),
+        text,
+        reply_to,
+        thread,
+        group,
+    )
 
 
 def check_draft(
@@ -223,24 +272,24 @@ def check_group(
     return rules.ChangeReport(tuple((new - old).elements()), tuple((old - new).elements()))
 
 
-def week_rows(
+def week_mixes(
     session: Session, workspace: Workspace, first: date, last_exclusive: date
-) -> list[tuple[str, str, Status]]:
-    """(channel, category, status) of every post in the local days given, unfiltered: the
-    balance bar describes the week, whatever the calendar's filters show."""
+) -> list[rules.UnitMix]:
+    """The mix of the posts that count in the local days given, unfiltered: the balance bar
+    describes the week, whatever the calendar's filters show."""
     start, end = local_day_bounds(first, last_exclusive, workspace.timezone)
-    return [
-        (channel, category, status)
-        for channel, category, status in session.execute(
-            sa.select(Channel.name, Post.category, Post.status)
-            .join(Channel, Channel.id == Post.channel_id)
-            .where(
-                Post.workspace_id == workspace.id,
-                Post.scheduled_at >= start,
-                Post.scheduled_at < end,
-            )
+    rows = session.execute(
+        sa.select(*ITEM_COLUMNS)
+        .join(Channel, Channel.id == Post.channel_id)
+        .where(
+            Post.workspace_id == workspace.id,
+            Post.status.in_(COUNTED),
+            Post.scheduled_at >= start,
+            Post.scheduled_at < end,
         )
-    ]
+    )
+    items = [_item(*row) for row in rows]
+    return rules.balance(items, rules.RuleConfig(timezone=workspace.timezone))
 
 
 EDITABLE_TYPES = (Fraction, int, float, timedelta, time)

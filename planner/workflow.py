@@ -94,8 +94,10 @@ after_change: list[Callable[[Post], None]] = []
 class PostContent:
     channel: Channel
     text: str
-    category: str
+    category: str | None
     scheduled_at: datetime
+    reply_to: str | None = None
+    thread: str | None = None
 
 
 def text_limit(network: str) -> int | None:
@@ -105,7 +107,7 @@ def text_limit(network: str) -> int | None:
 def content_errors(
     channel: Channel,
     text: str,
-    category: str,
+    category: str | None,
     scheduled_at: datetime | None,
     *,
     new: bool,
@@ -121,9 +123,11 @@ def content_errors(
             f"{len(text):,} characters: {channel.network} accepts at most "
             f"{limit:,}. Shorten it by {len(text) - limit:,}."
         )
-    if not category:
+    # None is "uncategorised" (the API and an import may leave it so when the classifier is
+    # unsure); "" is a composer's empty choice, which a person is there to make.
+    if category == "":
         errors["category"] = "Pick a category."
-    elif category not in {c.value for c in Category}:
+    elif category is not None and category not in {c.value for c in Category}:
         errors["category"] = "Pick one of the seven categories."
     if scheduled_at is not None:
         if scheduled_at.tzinfo is None:
@@ -146,6 +150,8 @@ def snapshot(post: Post) -> dict[str, Any]:
     return {
         "text": post.text,
         "category": post.category,
+        "reply_to": post.reply_to,
+        "thread": post.thread,
         "channel_id": post.channel_id,
         "channel": post.channel.name if post.channel else None,
         "scheduled_at": post.scheduled_at.isoformat(),
@@ -305,6 +311,8 @@ def create_group(
             channel=content.channel,
             text=content.text,
             category=content.category,
+            reply_to=content.reply_to,
+            thread=content.thread,
             scheduled_at=content.scheduled_at,
             status=Status.draft,
             version=1,
@@ -406,6 +414,8 @@ def edit_post(
         content.text != post.text
         or content.channel.id != post.channel_id
         or content.category != post.category
+        or content.reply_to != post.reply_to
+        or content.thread != post.thread
         or moved
     )
     if not changed:
@@ -414,7 +424,13 @@ def edit_post(
         return post
     before = snapshot(post)
     was_approved = post.status == Status.approved
-    revokes = content.text != post.text or content.channel.id != post.channel_id or moved
+    # Whom it answers is part of what goes out, as the text is.
+    revokes = (
+        content.text != post.text
+        or content.channel.id != post.channel_id
+        or content.reply_to != post.reply_to
+        or moved
+    )
     revoke = _revoking(post) if revokes else {}
     _apply(
         session,
@@ -423,6 +439,8 @@ def edit_post(
         text=content.text,
         channel_id=content.channel.id,
         category=content.category,
+        reply_to=content.reply_to,
+        thread=content.thread,
         scheduled_at=content.scheduled_at,
         **revoke,
     )
@@ -830,7 +848,12 @@ def duplicate(
         session,
         actor,
         workspace,
-        [PostContent(p.channel, p.text, p.category, p.scheduled_at + shift) for p in group],
+        [
+            PostContent(
+                p.channel, p.text, p.category, p.scheduled_at + shift, p.reply_to, p.thread
+            )
+            for p in group
+        ],
     )
     return copies[group.index(post)] if post in group else copies[0]
 

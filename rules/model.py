@@ -154,6 +154,7 @@ class PlanItem:
     text: str
     reply_to: str | None = None
     thread: str | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if self.scheduled_at.tzinfo is None or self.scheduled_at.utcoffset() is None:

@@ -47,6 +47,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ID = attrgetter("id")
 _CHANNEL = attrgetter("channel")
 _REPLY_TO, _THREAD = attrgetter("reply_to"), attrgetter("thread")
+_GROUP = attrgetter("group")
 _CATEGORY, _TEXT = attrgetter("category"), attrgetter("text")
 _FIRST = itemgetter(slice(None, 1))
 MICROSECOND = timedelta(microseconds=1)
@@ -375,6 +376,25 @@ class Plan:
         reply = self.reply
         return [p for p in posts if not reply[p]]
 
+    def workspace_units_of(self, posts: Sequence[int]) -> Sequence[int]:
+        """The units of the whole workspace among time-ordered posts: a group planned for
+        several channels counts once (its first variant), as the people who follow several
+        of the brand's channels see one piece of content."""
+        units = self.units_of(posts)
+        groups = list(map(_GROUP, self.items))
+        if groups.count(None) == len(groups):
+            return units
+        seen: set[str] = set()
+        kept = []
+        for p in units:
+            key = groups[p]
+            if key is None:
+                kept.append(p)
+            elif key not in seen:
+                seen.add(key)
+                kept.append(p)
+        return kept
+
     @cached_property
     def channel_units(self) -> dict[str, tuple[int, ...]]:
         """Each channel's units (first posts) in time order, every channel."""
@@ -387,7 +407,7 @@ class Plan:
         week = self.week
         mixes: list[Mix] = []
         units = self.channel_units
-        timeline = self.units_of(self.timeline)
+        timeline = self.workspace_units_of(self.timeline)
         for monday, posts in groupby(timeline, key=week.__getitem__):
             mixes.append(self.mix_of(None, monday, 1, tuple(posts)))
         # Every channel, focus or not: a workspace-week on one channel reports as that

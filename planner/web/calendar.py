@@ -75,7 +75,7 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         findings_shown=FINDINGS_SHOWN,
         highlighted=highlighted,
         balances=planning.balance(
-            planning.week_rows(db.session, access.workspace, monday, next_monday)
+            planning.week_mixes(db.session, access.workspace, monday, next_monday)
         ),
         families=planning.FAMILIES,
     )

@@ -28,6 +28,7 @@ def post(
     zone: str = "UTC",
     reply_to: str | None = None,
     thread: str | None = None,
+    group: str | None = None,
 ) -> PlanItem:
     """A post; a unique text unless one is given."""
     scheduled_at = at(when, zone) if isinstance(when, str) else when
@@ -40,6 +41,7 @@ def post(
         text=text if text is not None else f"Post {id} of the plan, on topic number {id * 7}.",
         reply_to=reply_to,
         thread=thread,
+        group=group,
     )
 
 
