@@ -35,7 +35,7 @@ from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row
 from rules.plan_csv import Problem as RowError
 
 # `group` ties rows into one post for several channels (the same value on each row).
-EXPORT_COLUMNS = (*COLUMNS, "group", "id", "status", "version")
+EXPORT_COLUMNS = (*COLUMNS, "reply_to", "thread", "group", "id", "status", "version")
 PROGRESS_EVERY = 100
 
 
@@ -71,8 +71,10 @@ def export_csv(
                 local(post.scheduled_at, workspace.timezone).isoformat(),
                 safe_cell(channel.name),
                 channel.network,
-                post.category,
+                post.category or "",
                 safe_cell(post.text),
+                safe_cell(post.reply_to or ""),
+                safe_cell(post.thread or ""),
                 f"g{post.group_id}" if variants > 1 else "",
                 post.id,
                 str(post.status),
@@ -87,11 +89,13 @@ class ImportRow:
     row: int
     channel: Channel
     text: str
-    category: str
+    category: str | None  # None: uncategorised (the classifier was unsure)
     scheduled_at: datetime
     suggestion: rules.Suggestion | None  # set when the category column was empty
     # Rows with the same group value become one post for several channels.
     group: str = ""
+    reply_to: str | None = None
+    thread: str | None = None
 
 
 @dataclass
@@ -221,7 +225,7 @@ def _check_row(
             )
         )
     if channel is not None and not errors:
-        category = item.category.value if item.category else ""
+        category = item.category.value if item.category else None
         for column, message in workflow.content_errors(
             channel, item.text, category, scheduled_at, new=True, now=now
         ).items():
@@ -232,9 +236,12 @@ def _check_row(
         number,
         channel,
         item.text,
-        item.category.value if item.category else "",
+        # None: the classifier was unsure of an empty category; the post stays uncategorised.
+        item.category.value if item.category else None,
         scheduled_at,
         guess.suggestion if guess else None,
+        reply_to=item.reply_to,
+        thread=item.thread,
     )
 
 
@@ -255,8 +262,11 @@ def added_findings(
             row.channel.name,
             row.channel.network,
             row.scheduled_at,
-            rules.Category(row.category),
+            rules.Category(row.category) if row.category else None,
             row.text,
+            row.reply_to,
+            row.thread,
+            f"row-group {row.group}" if row.group else None,
         )
         for row in rows
     ]
@@ -329,7 +339,12 @@ def apply_import(
                             assert channel is not None
                             contents.append(
                                 workflow.PostContent(
-                                    channel, row.text, row.category, row.scheduled_at
+                                    channel,
+                                    row.text,
+                                    row.category,
+                                    row.scheduled_at,
+                                    row.reply_to,
+                                    row.thread,
                                 )
                             )
                         posts = workflow.create_group(inner, who, where, contents)

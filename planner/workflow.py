@@ -31,7 +31,7 @@ from planner.models import (
     User,
     Workspace,
 )
-from rules.model import TEXT_LIMITS, Category
+from rules.model import Category
 
 
 class WorkflowError(Exception):
@@ -100,10 +100,6 @@ class PostContent:
     thread: str | None = None
 
 
-def text_limit(network: str) -> int | None:
-    return TEXT_LIMITS.get(network)
-
-
 def content_errors(
     channel: Channel,
     text: str,
@@ -117,12 +113,16 @@ def content_errors(
     errors: dict[str, str] = {}
     if not text.strip():
         errors["text"] = "Write the text of the post."
-    limit = text_limit(channel.network)
-    if limit is not None and len(text) > limit:
+    # Counted as the network counts (X weighs links and CJK, Bluesky counts graphemes): the
+    # same counter as the too-long rule and the composer's.
+    length = rules.measure(text, channel.network)
+    if length is not None and length.count > length.limit:
         errors["text"] = (
-            f"{len(text):,} characters: {channel.network} accepts at most "
-            f"{limit:,}. Shorten it by {len(text) - limit:,}."
+            f"{length.count:,} {length.unit}: {channel.network} accepts at most "
+            f"{length.limit:,}. Shorten it by {length.over:,}."
         )
+    elif length is not None and length.problems:
+        errors["text"] = "; ".join(length.problems)
     # None is "uncategorised" (the API and an import may leave it so when the classifier is
     # unsure); "" is a composer's empty choice, which a person is there to make.
     if category == "":
@@ -849,9 +849,7 @@ def duplicate(
         actor,
         workspace,
         [
-            PostContent(
-                p.channel, p.text, p.category, p.scheduled_at + shift, p.reply_to, p.thread
-            )
+            PostContent(p.channel, p.text, p.category, p.scheduled_at + shift, p.reply_to, p.thread)
             for p in group
         ],
     )

@@ -51,7 +51,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_row(app, sessi
         "row 2, column scheduled_at",
         "row 3, column channel: &#39;Pinterest&#39; is not a channel of this workspace",
         "row 4, column category",
-        "row 5, column text: 300 characters",
+        "row 5, column text: 300 weighted characters",
         "row 6, column scheduled_at: That time has already passed",
         "row 7, column network",
     ):

@@ -43,7 +43,7 @@ def test_a_group_is_made_whole_or_not_at_all(app, session, team):
     with pytest.raises(workflow.InvalidPost) as refused:
         three(session, team, x_text="x" * 300)
     assert list(refused.value.errors) == [f"text:{team.channels['x'].id}"]
-    assert "X: 300 characters" in refused.value.errors[f"text:{team.channels['x'].id}"]
+    assert "X: 300 weighted characters" in refused.value.errors[f"text:{team.channels['x'].id}"]
     assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
     posts = three(session, team)
     assert len({p.group_id for p in posts}) == 1 and len(posts) == 3
@@ -165,7 +165,7 @@ def test_a_variant_too_long_for_its_network_is_named_and_everything_is_kept(app,
         },
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 422 and "X: 290 characters" in page
+    assert response.status_code == 422 and "X: 290 weighted characters" in page
     assert "y" * 290 in page and "Short enough for all." in page
     assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
 

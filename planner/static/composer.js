@@ -153,6 +153,8 @@
       variants: variants,
       text: text.value,
       category: editorChose && picked ? picked.value : null,
+      reply_to: field("reply_to"),
+      thread: field("thread"),
       date: field("date"),
       time: field("time"),
     };

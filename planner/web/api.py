@@ -205,10 +205,13 @@ def create_post(body: dict[str, Any]) -> Post:
     category = body.get("category")
     suggested = None
     if not category:
+        # The classifier's category when it is sure; uncategorised (null) when it is not.
         suggested = rules.classify(body["text"])
-        category = suggested.category.value
+        category = None if _abstained(suggested) else suggested.category.value
     scheduled_at = _instant(caller, body["scheduled_at"])
-    content = workflow.PostContent(channel, body["text"], category, scheduled_at)
+    content = workflow.PostContent(
+        channel, body["text"], category, scheduled_at, body.get("reply_to"), body.get("thread")
+    )
     post = workflow.create_post(db.session, caller.user, caller.workspace, content)
     if suggested is not None:
         # Answered beside the post, once: the editor sees what was chosen for them.
@@ -216,11 +219,16 @@ def create_post(body: dict[str, Any]) -> Post:
     return post
 
 
+def _abstained(suggested: rules.Suggestion) -> bool:
+    return bool(getattr(suggested, "abstained", False))
+
+
 def _suggestion_json(suggested: rules.Suggestion | None) -> dict[str, Any] | None:
     if suggested is None:
         return None
     return {
-        "category": suggested.category.value,
+        "category": None if _abstained(suggested) else suggested.category.value,
+        "suggested": suggested.category.value,
         "confidence": round(suggested.confidence, 2),
         "signals": list(suggested.signals),
     }
@@ -245,7 +253,12 @@ def update_post(body: dict[str, Any], post_id: int) -> Post:
         _instant(caller, body["scheduled_at"]) if "scheduled_at" in body else post.scheduled_at
     )
     content = workflow.PostContent(
-        channel, body.get("text", post.text), body.get("category", post.category), scheduled_at
+        channel,
+        body.get("text", post.text),
+        body.get("category", post.category),
+        scheduled_at,
+        body.get("reply_to", post.reply_to),
+        body.get("thread", post.thread),
     )
     return workflow.edit_post(db.session, caller.user, post, body["version"], content)
 
@@ -370,10 +383,17 @@ def create_group(body: dict[str, Any]) -> GroupView:
     suggested = None
     if not category:
         suggested = rules.classify(body["text"])
-        category = None if getattr(suggested, "abstained", False) else suggested.category.value
+        category = None if _abstained(suggested) else suggested.category.value
     scheduled_at = _instant(caller, body["scheduled_at"])
     contents = [
-        workflow.PostContent(c, own.get(c.id, body["text"]), category or "", scheduled_at)
+        workflow.PostContent(
+            c,
+            own.get(c.id, body["text"]),
+            category,
+            scheduled_at,
+            body.get("reply_to"),
+            body.get("thread"),
+        )
         for c in channels
     ]
     posts = workflow.create_group(db.session, caller.user, caller.workspace, contents)

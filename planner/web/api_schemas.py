@@ -52,6 +52,24 @@ def _day(**extra: Any) -> fields.Date:
     return fields.Date(validate=validate.Range(FIRST_DAY, LAST_DAY), **extra)
 
 
+def _reply_to(**extra: Any) -> fields.String:
+    return fields.String(
+        validate=[_no_nul, validate.Length(max=500)],
+        allow_none=True,
+        metadata={"description": "Whom the post answers: an account or a post's URL."},
+        **extra,
+    )
+
+
+def _thread(**extra: Any) -> fields.String:
+    return fields.String(
+        validate=[_no_nul, validate.Length(max=64)],
+        allow_none=True,
+        metadata={"description": "A key shared by the parts of one thread on a channel."},
+        **extra,
+    )
+
+
 def _instant(**extra: Any) -> fields.String:
     return fields.String(
         metadata={
@@ -73,6 +91,8 @@ class PostIn(Body):
         metadata={"enum": [*(c.value for c in Category), None]},
     )
     scheduled_at = _instant(required=True)
+    reply_to = _reply_to(load_default=None)
+    thread = _thread(load_default=None)
 
 
 class GroupIn(Body):
@@ -92,6 +112,8 @@ class GroupIn(Body):
         metadata={"enum": [*(c.value for c in Category), None]},
     )
     scheduled_at = _instant(required=True)
+    reply_to = _reply_to(load_default=None)
+    thread = _thread(load_default=None)
 
 
 class GroupDecision(Body):
@@ -113,8 +135,12 @@ class PostPatch(Body):
     version = _version()
     channel_id = _id()
     text = _text()
-    category = _text(metadata={"enum": [c.value for c in Category]})
+    category = fields.String(
+        allow_none=True, metadata={"enum": [*(c.value for c in Category), None]}
+    )
     scheduled_at = _instant()
+    reply_to = _reply_to()
+    thread = _thread()
 
 
 class Transition(Body):
@@ -163,7 +189,10 @@ class RangeQuery(Schema):
 
 
 class Suggestion(Schema):
-    category = fields.String()
+    category = fields.String(
+        allow_none=True, metadata={"description": "null when the classifier is unsure."}
+    )
+    suggested = fields.String(metadata={"description": "Its best guess, sure or not."})
     confidence = fields.Float()
     signals = fields.List(fields.String())
 
@@ -177,7 +206,11 @@ class Post(Schema):
     channel = fields.Function(lambda post: post.channel.name)
     network = fields.Function(lambda post: post.channel.network)
     text = fields.String()
-    category = fields.String()
+    category = fields.String(
+        allow_none=True, metadata={"description": "null: uncategorised (not chosen yet)."}
+    )
+    reply_to = fields.String(allow_none=True)
+    thread = fields.String(allow_none=True)
     scheduled_at = fields.DateTime()
     scheduled_at_local = fields.Method("local_time")
     status = fields.String()
@@ -239,6 +272,9 @@ class Finding(Schema):
     threshold = Measure(metadata={"type": ["number", "string"]})
     message = fields.String()
     hint = fields.String()
+    uncategorised = fields.Integer(
+        metadata={"description": "Posts of the finding's window without a category."}
+    )
 
 
 class Findings(Schema):

@@ -183,6 +183,18 @@ class PostFields(Form):
     category = RadioField("Category", choices=CATEGORY_CHOICES, validators=[Optional()])
     date = DateField("Date", validators=[InputRequired("Enter a date (YYYY-MM-DD).")])
     time = TimeField("Time", validators=[InputRequired("Enter a time (HH:MM).")])
+    reply_to = StringField(
+        "In reply to",
+        validators=[Optional(), Length(max=500)],
+        description="An account (@name) or the address of the post it answers. A reply goes "
+        "to one person, so the cadence rules leave it out and it counts as care.",
+    )
+    thread = StringField(
+        "Thread",
+        validators=[Optional(), Length(max=64)],
+        description="A name shared by the parts of one thread on a channel: they count as one "
+        "post and are never too close to each other.",
+    )
 
 
 class ComposeForm(PostFields):

@@ -96,7 +96,14 @@ def _content(
         _show_field_errors(form, workflow.InvalidPost(errors))
     if scheduled_at is None or channel is None:
         return None
-    return workflow.PostContent(channel, form.text.data or "", category, scheduled_at)
+    return workflow.PostContent(
+        channel,
+        form.text.data or "",
+        category,
+        scheduled_at,
+        (form.reply_to.data or "").strip() or None,
+        (form.thread.data or "").strip() or None,
+    )
 
 
 def _variant_texts(channel_ids: list[int]) -> dict[int, str]:
@@ -121,8 +128,12 @@ def _group_contents(
         form.channel_ids.errors = [*form.channel_ids.errors, "Pick at least one channel."]
     scheduled_at = _scheduled_at(form, access.workspace.timezone)
     category = _category(form)
+    reply_to = (form.reply_to.data or "").strip() or None
+    thread = (form.thread.data or "").strip() or None
     contents = [
-        workflow.PostContent(c, own.get(c.id, form.text.data or ""), category, scheduled_at)
+        workflow.PostContent(
+            c, own.get(c.id, form.text.data or ""), category, scheduled_at, reply_to, thread
+        )
         for c in chosen
     ]
     if scheduled_at is None or not chosen:
@@ -317,6 +328,7 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
             post.text,
             post.category,
         )
+        form.reply_to.data, form.thread.data = post.reply_to or "", post.thread or ""
         form.date.data, form.time.data, form.version.data = at.date(), at.time(), post.version
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
@@ -466,9 +478,12 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     channels = [channel_in(access, i) for i in wanted if i is not None]
     own = body.get("variants") if isinstance(body.get("variants"), dict) else {}
     texts = {c.id: str(own.get(str(c.id)) or own.get(c.id) or text) for c in channels}
+    # Each network's own count (the counter the rules and saving use).
+    measured = {c.id: rules.measure(texts[c.id], c.network) for c in channels}
     answer["lengths"] = {
-        str(c.id): {"count": len(texts[c.id]), "limit": TEXT_LIMITS.get(c.network), "unit": ""}
-        for c in channels
+        str(channel_id): {"count": m.count, "limit": m.limit, "unit": m.unit}
+        for channel_id, m in measured.items()
+        if m is not None
     }
     try:
         day = datetime.strptime(str(body["date"]), "%Y-%m-%d").date()
