@@ -60,9 +60,7 @@ class Embedder:
         out = np.zeros((len(texts), self.table.shape[1]), np.float32)
         present = lengths > 0
         if present.any():
-            ids = np.fromiter(
-                (i for e in encodings for i in e.ids), np.int64, int(lengths.sum())
-            )
+            ids = np.fromiter((i for e in encodings for i in e.ids), np.int64, int(lengths.sum()))
             starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
             sums = np.add.reduceat(self.table[ids], starts, axis=0)
             out[present] = sums / lengths[present, None]

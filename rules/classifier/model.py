@@ -187,9 +187,10 @@ def _suggestion(
         row = model.weights.get(f"s:{signal.id}")
         if row is None:
             continue
-        # How much this signal favours the suggestion over the average category.
+        # A signal speaks for the suggestion when it weighs more for it than for any other
+        # category; the strongest (most above its average) come first.
         lift = row[best] - sum(row) / len(row)
-        if lift > 0:
+        if lift > 0 and row[best] >= max(row):
             supporting.append((-lift, signal.label))
     supporting.sort()
     labels = [label for _, label in supporting]

@@ -339,7 +339,10 @@ _SPECS: tuple[_Spec, ...] = (
     _spec(
         "thread-part",
         "is part of a thread (2/, 1/3)",
-        pattern=r"\A\s*\d{1,2}\s?/\d{0,2}\s|\b\d/\d\s*(?:\^\w+\s*)?(?:https?://\S+\s*)?\Z|\(\d/\d\)|\(a thread\)|🧵",
+        pattern=(
+            r"\A\s*\d{1,2}\s?/\d{0,2}\s|\b\d/\d\s*(?:\^\w+\s*)?(?:https?://\S+\s*)?\Z"
+            r"|\(\d/\d\)|\(a thread\)|🧵"
+        ),
         needles="/|thread|🧵",
     ),
     _spec(
@@ -628,7 +631,10 @@ _SPECS: tuple[_Spec, ...] = (
         terms=(
             "revenue|revenues|earnings|quarter|quarterly|fiscal|results"
             "|shareholders|year over year|in sales|sales rose|sales grew|billion|million"
-            "|record viewership|viewers|customers served|connected"
+            "|record viewership|viewers|customers served|connected|digital sales|net sales"
+            "|total sales|annual sales|comparable sales|same store sales|sales growth|grew"
+            "|growth|year on year|on last year|closed the year|full year|first quarter"
+            "|second quarter|third quarter|fourth quarter|shareholder|dividend|guidance"
         ),
     ),
     _spec(
@@ -705,7 +711,9 @@ _MONEY_AFTER = re.compile(r"\s+off\b")
 _MONEY_BEFORE = re.compile(r"(?:\bsave\s+(?:up to\s+)?|\(save )$")
 # A code is a word in capitals or CamelCase after "code" ("code SPRING20", "code
 # 'J6FB'", "code HealthTotalWellness"); "code of conduct" is not one.
-_CODE = re.compile(r"(?i:\b(?:code|coupon|voucher))\s*:?\s*[\"'“‘]?[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b")
+_CODE = re.compile(
+    r"(?i:\b(?:code|coupon|voucher))\s*:?\s*[\"'“‘]?[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b"
+)
 _CODE_WORDS = ("code", "coupon", "voucher")
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rules.classifier.embedding import embedder
-from rules.classifier.model import UNWEIGHED, CATEGORIES, Model, Suggestion, _suggestion
+from rules.classifier.model import CATEGORIES, UNWEIGHED, Model, Suggestion, _suggestion
 from rules.classifier.signals import SIGNALS, read
 from rules.model import Category
 
@@ -55,6 +55,9 @@ class Settings:
     embedding_scale: float = 1.0
     folds: int = 5
     coverage: float = 0.88
+    # No bias: a post's prior comes from its signals, and a post with no cue at all from the
+    # "plain statement" signal, so what decides a bare slogan is a sentence the editor reads.
+    intercept: bool = False
 
 
 def train(
@@ -133,7 +136,10 @@ def _adam(x: np.ndarray, y: np.ndarray, settings: Settings) -> tuple[np.ndarray,
     moments.append(np.zeros_like(bias))
     for step in range(1, settings.steps + 1):
         gradient = (_softmax(x @ weights + bias) - y) / n
-        grads = (x.T @ gradient + settings.l2 * weights, gradient.sum(axis=0))
+        grads = (
+            x.T @ gradient + settings.l2 * weights,
+            gradient.sum(axis=0) if settings.intercept else np.zeros_like(bias),
+        )
         for slot, (grad, param) in enumerate(zip(grads, (weights, bias), strict=True)):
             first, second = moments[slot], moments[slot + 2]
             first *= 0.9
@@ -259,9 +265,7 @@ def measure(pairs: Sequence[tuple[Category, Suggestion]]) -> Quality:
         accuracy_counting_abstentions=right / total if total else 0.0,
         promotion_precision=hits / predicted if predicted else 0.0,
         promotion_recall=hits / actual if actual else 0.0,
-        ece=expected_calibration_error(
-            [(s.confidence, label is s.category) for label, s in pairs]
-        ),
+        ece=expected_calibration_error([(s.confidence, label is s.category) for label, s in pairs]),
         confusion=dict(Counter((label, s.category) for label, s in pairs)),
     )
 

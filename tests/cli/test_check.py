@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.check import check, classify
+from rules import Category
 
 HEADER = "scheduled_at,channel,network,category,text\n"
 KEYS = [
@@ -222,3 +223,18 @@ def test_classify_reads_the_text_column_of_a_csv(runner: CliRunner, tmp_path: Pa
         "promotion",
         "brand",
     ]
+
+
+def test_classify_says_null_with_its_best_guess_when_it_is_unsure(runner: CliRunner) -> None:
+    text = "Hello.\n@user123 Sorry to hear that! Can you DM us your order number?\n"
+
+    result = runner.invoke(classify, input=text)
+
+    assert result.exit_code == 0
+    unsure, sure = (json.loads(line) for line in result.output.splitlines())
+    assert list(unsure) == ["category", "suggested", "confidence", "signals"]
+    assert unsure["category"] is None
+    assert unsure["suggested"] in {c.value for c in Category}
+    assert list(sure) == ["category", "confidence", "signals"]
+    assert sure["category"] == "care"
+    assert "answers someone's problem or question" in sure["signals"]
