@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
+from itertools import chain
 
 import numpy as np
 from safetensors.numpy import load_file
@@ -28,6 +29,7 @@ DISTRIBUTION = "wordllama"
 TABLE = "wordllama/weights/l2_supercat_256.safetensors"
 TOKENIZER = "wordllama/tokenizers/l2_supercat_tokenizer_config.json"
 DIMENSIONS = 256
+_CHUNK = 256
 MODEL_NAME = "wordllama l2_supercat 256"
 
 # Links carry no meaning a category could use; handles are people, not words.
@@ -56,17 +58,23 @@ class Embedder:
         encodings = self.tokenizer.encode_batch(
             [prepare(t) for t in texts], add_special_tokens=False
         )
-        lengths = np.fromiter((len(e.ids) for e in encodings), np.int64, len(encodings))
+        token_lists = [e.ids for e in encodings]
+        lengths = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+        ids = np.fromiter(chain.from_iterable(token_lists), np.int64, int(lengths.sum()))
+        starts = np.concatenate(([0], np.cumsum(lengths)))
         out = np.zeros((len(texts), self.table.shape[1]), np.float32)
-        present = lengths > 0
-        if present.any():
-            ids = np.fromiter((i for e in encodings for i in e.ids), np.int64, int(lengths.sum()))
-            starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))[present]
-            sums = np.add.reduceat(self.table[ids], starts, axis=0)
+        # A few hundred texts at a time: the rows gathered for all of them at once would take
+        # a gigabyte for 10,000 posts.
+        for first in range(0, len(texts), _CHUNK):
+            last = min(first + _CHUNK, len(texts))
+            present = np.flatnonzero(lengths[first:last]) + first
+            if not len(present):
+                continue
+            rows = self.table[ids[starts[first] : starts[last]]]
+            sums = np.add.reduceat(rows, starts[present] - starts[first], axis=0)
             out[present] = sums / lengths[present, None]
-            norms = np.linalg.norm(out[present], axis=1, keepdims=True)
-            out[present] /= np.where(norms > 0, norms, 1)
-        return out
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1)
 
 
 def prepare(text: str) -> str:
