@@ -13,7 +13,7 @@ from __future__ import annotations
 from rules import cadence, content, mix  # noqa: F401  (registers the rules)
 from rules.balance import UnitMix, balance
 from rules.change import ChangeReport, check_change
-from rules.classifier import Suggestion, classify
+from rules.classifier import Suggestion, classify, classify_many
 from rules.config import RuleConfig, make_config
 from rules.engine import check, clear_caches
 from rules.length import Length, measure
@@ -71,6 +71,7 @@ __all__ = [
     "check",
     "check_change",
     "classify",
+    "classify_many",
     "clear_caches",
     "format_measure",
     "make_config",

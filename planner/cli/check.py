@@ -214,21 +214,29 @@ def classify(source: IO[bytes]) -> None:
     """Suggest a category for each post of FILE (or standard input).
 
     FILE holds one post per line, or is a CSV with a text column. Prints one JSON object per
-    post: {"category": ..., "confidence": ..., "signals": [...]}.
+    post: {"category": ..., "confidence": ..., "signals": [...]}. When the classifier is too
+    unsure to choose, "category" is null and "suggested" holds its best guess.
     """
     content = read_text(source, getattr(source, "name", "-"))
     try:
-        for text in _texts(content):
-            suggestion = rules.classify(text)
-            click.echo(
-                json.dumps(
-                    {
-                        "category": suggestion.category.value,
-                        "confidence": suggestion.confidence,
-                        "signals": list(suggestion.signals),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+        texts = list(_texts(content))
     except csv.Error as error:
         raise UnusableInput(f"{getattr(source, 'name', '-')}: not valid CSV ({error})") from error
+    for suggestion in rules.classify_many(texts):
+        click.echo(json.dumps(suggestion_json(suggestion), ensure_ascii=False))
+
+
+def suggestion_json(suggestion: rules.Suggestion) -> dict[str, object]:
+    """A suggestion as `planner classify` prints it."""
+    if suggestion.abstained:
+        return {
+            "category": None,
+            "suggested": suggestion.category.value,
+            "confidence": suggestion.confidence,
+            "signals": list(suggestion.signals),
+        }
+    return {
+        "category": suggestion.category.value,
+        "confidence": suggestion.confidence,
+        "signals": list(suggestion.signals),
+    }

@@ -8,6 +8,7 @@ The signals are what the editor is shown beside a suggestion, so each is a sente
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -128,7 +129,8 @@ _SPECS: tuple[_Spec, ...] = (
         "uses sale wording (sale, deal, discount)",
         terms=(
             "sale|clearance|deal|deals|discount|discounts|discounted|bargain|promo|coupon"
-            "|special offer|limited offer|offering|introductory|fare sale"
+            "|special offer|limited offer|offering|introductory|fare sale|exclusive offer"
+            "|offer|offers|flash sale|presale"
         ),
     ),
     _spec(
@@ -143,7 +145,35 @@ _SPECS: tuple[_Spec, ...] = (
             "|start your free|open an account|join online|join now|join today|join at"
             "|subscribe now|add to cart|get tickets|get your tickets|switch to"
             "|tickets are on sale|on sale now|in the shop now|shop the collection"
+            # Real posts sell with availability and access more than with "buy now".
+            "|available now|now available|available at|available today|available in|out now"
+            "|grab the pass|grab your|get your|buy tickets|book tickets|tickets|presale"
+            "|download free|download now|download the|free download|secure your spot"
+            "|secure your place|secure your seat|book your place|book your spot|register here"
+            "|register and|register today|shop the look|in stores now|in stores|on shelves"
+            "|pre ordering|pre orders|try our|try it free|request a free|request a demo"
         ),
+    ),
+    _spec(
+        "tune-in",
+        "asks people to watch or listen (tonight on, stream, new episode)",
+        terms=(
+            "airs|airs tonight|premieres|premiere|season premiere|series premiere|tune in"
+            "|watch it now|watch now|watch it on|watch live|stream|streaming|stream free"
+            "|now streaming|listen now|listen to|all new|new episode|full episode|episode"
+            "|catch up|on demand|only on|starts at|tonight at|tomorrow night|starts now"
+            "|the show starts|on hulu|on netflix|on hbo|on freeform|on the app|our app|the app"
+            "|download|podcast|don't miss"
+        ),
+        pattern=r"\b\d{1,2}(?::\d\d)?\s?(?:p|pm)?\s?[/|]\s?\d{1,2}c\b|\b\d{1,2}(?::\d\d)?\s?p\b",
+        needles="c|p",
+    ),
+    _spec(
+        "sponsored",
+        "is marked as an ad or sponsored",
+        terms="presented by|sponsored|sponsored by|paid partnership|brought to you by|promoted",
+        pattern=r"#ad\b|\[ad\]|#sponsored\b|#partner\b",
+        needles="#ad|[ad]|#sponsored|#partner",
     ),
     _spec(
         "urgency",
@@ -189,6 +219,27 @@ _SPECS: tuple[_Spec, ...] = (
         terms="poll|polls|vote|votes|voting|this or that|thisorthat|majority wins",
     ),
     _spec(
+        "contest",
+        "runs a contest or a giveaway",
+        terms=(
+            "giveaway|giveaways|sweepstakes|contest|chance to win|could win"
+            "|to win|win a|win an|win the|win one|win tickets|enter to win|how to enter"
+            "|participate|prize|prizes|trivia|quiz|spot the difference|can you spot"
+        ),
+    ),
+    _spec(
+        "live-qa",
+        "invites questions for a live Q&A or chat",
+        terms=(
+            "your questions|your q's|send in your|submit your questions|ask your questions"
+            "|ask now|ask us|q a|live chat|twitter chat|tweet chat|ama|ask me anything"
+            "|join the conversation|join the chat|answer your questions|answers your questions"
+            "|answers your|send him your|send her your|send them your|post your questions"
+        ),
+        pattern=r"^\s*Q\d+\s*:",
+        needles="q",
+    ),
+    _spec(
         "prompt",
         "sets the audience a game (caption this, fill in the blank, name it)",
         terms=(
@@ -227,13 +278,32 @@ _SPECS: tuple[_Spec, ...] = (
         ),
     ),
     _spec(
+        "wishes-well",
+        "wishes someone well (a birthday, good luck, a holiday)",
+        terms=(
+            "happy birthday|birthday|good luck|best of luck|all the best|wish you|wishing you"
+            "|ramadan mubarak|eid mubarak|merry christmas|happy holidays|happy new year"
+            "|happy thanksgiving|happy mother's day|happy father's day|get well"
+        ),
+    ),
+    _spec(
+        "compliments",
+        "compliments someone or their photo",
+        terms=(
+            "love it|love this|love that|love all|looks great|look great|you look|so cute"
+            "|beautiful|adorable|great picture|great photo|great shot|nicely done|well played"
+            "|good dogs|good dog|stunning|you're welcome|very welcome|most welcome"
+        ),
+    ),
+    _spec(
         "user-content",
         "shares a customer's or fan's photo or story",
         terms=(
             "repost|sent us|shared with permission|said we could|thanks for sharing"
             "|thanks for tagging|tag us|tagged us|tagging us|spotlight|of the month"
             "|student work|customer|customers|readers|fans|look what|this shot|sent this"
-            "|featured|student|member spotlight"
+            "|featured|student|member spotlight|fan|your shot|yourshot|submission|submissions"
+            "|submitted|photo by|shot by|captured|entry|regram|ig|hashtag project|winners"
         ),
     ),
     _spec(
@@ -241,6 +311,46 @@ _SPECS: tuple[_Spec, ...] = (
         "mentions another account (@handle)",
         pattern=r"(?<![\w.@])@[A-Za-z0-9_][\w.]*[A-Za-z0-9_]",
         needles="@",
+    ),
+    _spec(
+        "reply",
+        "answers someone directly (opens with their @handle)",
+        pattern=r"\A\s*\.?@\w",
+        needles="@",
+    ),
+    _spec(
+        "retweet",
+        "shares another account's post (RT)",
+        pattern=r"\A\s*RT\s?@\w",
+        needles="rt",
+        case_sensitive=True,
+    ),
+    _spec(
+        "fan-retweet",
+        "shares a post someone addressed to us",
+        pattern=r"\A\s*RT\s?@\w+:\s*\.?@\w",
+        needles="rt",
+    ),
+    # Read from the other signals of a reply (see `_derived`).
+    _spec("helps-someone", "answers someone's problem or question"),
+    _spec("chats", "chats with someone (a reply that solves no problem)"),
+    _spec("asks-back", "asks the person it answers a question"),
+    _spec("plain-statement", "makes a plain statement (no cue for another category)"),
+    _spec(
+        "thread-part",
+        "is part of a thread (2/, 1/3)",
+        pattern=(
+            r"\A\s*\d{1,2}\s?/\d{0,2}\s|\b\d/\d\s*(?:\^\w+\s*)?(?:https?://\S+\s*)?\Z"
+            r"|\(\d/\d\)|\(a thread\)|🧵"
+        ),
+        needles="/|thread|🧵",
+    ),
+    _spec(
+        "credits-source",
+        "credits another source (via, h/t, from our partners)",
+        terms="h t|hat tip|from our partners|from our partner|courtesy of|by our friends at",
+        pattern=r"\(via\b|\bvia\s+@?[A-Z@]|\bvia\s?:",
+        needles="via",
     ),
     _spec(
         "gives-back",
@@ -270,9 +380,44 @@ _SPECS: tuple[_Spec, ...] = (
         terms=(
             "dm us|dm me|message us|send us a message|reply here|contact us|call us|email us"
             "|get in touch|customer service|support team|please dm|please email|phone us"
-            "|ring us|helpline"
+            "|ring us|helpline|dm|dms|direct message|send us a note|send us a dm|shoot us a dm"
+            "|check your dms|customer service reps|answer desk|support page|help page"
         ),
         pattern=r"\d{3}[-.]\d{4}\b",
+    ),
+    _spec(
+        "asks-details",
+        "asks for details to look into a case",
+        terms=(
+            "your account|account number|order number|tracking|tracking number"
+            "|confirmation number|record locator|reservation code|zip code|full name"
+            "|email address|which version|what version|which device|what device|local store"
+            "|when did you|did you receive|are you receiving|are you still|still seeing"
+            "|still having|look into this|look into it|looking into|further assist|assist you"
+            "|assist with|we'd like to help|would like to help|how can we help|can we help"
+            "|happy to help|here to help|here for you|we're here|help has arrived|reaching out"
+            "|reach out|tweet us|give us a shout|feel free|private secured"
+        ),
+    ),
+    _spec(
+        "closes-case",
+        "closes a case (glad it's sorted)",
+        terms=(
+            "glad it's sorted|glad it is sorted|glad to hear|glad to learn|has been resolved"
+            "|been resolved|is resolved|sorted for you|good news|that's great|enjoy the rest"
+            "|pass on your feedback|pass your feedback|feed this back|added your comments"
+            "|forward this request|pass this on"
+        ),
+    ),
+    _spec(
+        "signed",
+        "is signed by a team member (^AB, -Name)",
+        pattern=(
+            r"(?:\^\s?[A-Za-z]{1,14}|(?<!\S)[-–=~/*]\s?[A-Z][A-Za-z]{1,14})\.?\s*"
+            r"(?:\d(?:/\d)?)?\s*(?:https?://\S+\s*)?\Z"
+        ),
+        needles="^|*|/|-|–|=|~",
+        case_sensitive=True,
     ),
     _spec(
         "service-issue",
@@ -321,9 +466,26 @@ _SPECS: tuple[_Spec, ...] = (
             "tip|tips|how to|trick|hack|cheat sheet|checklist|guide|explained|rule of thumb"
             "|here's how|step by step|pro tip|did you know|myth|why does|why do|why did"
             "|what is|what was|the difference|worth a screenshot|save this|the secret"
+            "|here's why|here's what|what to do|what you need to know|learn how|find out how"
+            "|find out why|facts|fact|the science|explainer|dyk|signs|ways to|myths|recipe"
+            "|recipes|avoid|prevent|healthiest|how long|how much"
         ),
         pattern=r"#\w*(?:tips?|guide|howto|hacks?|101)\b",
         needles="#",
+    ),
+    _spec(
+        "listicle",
+        "promises a list of tips or facts (5 ways, 11 signs)",
+        pattern=(
+            r"\b\d+\s+(?:[\w-]+\s+){0,2}(?:ways|signs|tips|things|reasons|myths|facts|foods"
+            r"|exercises|steps|mistakes|secrets|habits|tricks|ideas|rules|lessons|benefits"
+            r"|causes|swaps|remedies|enhancers|moves|questions|options)\b"
+        ),
+        needles=(
+            "ways|signs|tips|things|reasons|myths|facts|foods|exercises|steps|mistakes|secrets"
+            "|habits|tricks|ideas|rules|lessons|benefits|causes|swaps|remedies|enhancers|moves"
+            "|questions|options"
+        ),
     ),
     _spec(
         "explains",
@@ -377,7 +539,7 @@ _SPECS: tuple[_Spec, ...] = (
             "worth a read|worth reading|worth your time|well worth|read more|great read"
             "|a great read|long read|must read|best thing we've|go follow|check out"
             "|highly recommend|recommend|lovely piece|well spent|head to|really enjoyed"
-            "|fascinating|sharing this|via"
+            "|fascinating|sharing this|great piece|check out this|worth a look|read about"
         ),
     ),
     _spec(
@@ -436,7 +598,9 @@ _SPECS: tuple[_Spec, ...] = (
         terms=(
             "hiring|we're hiring|join the team|join our team|careers|vacancy|vacancies"
             "|looking for a|welcome to the team|joins|joined the team|steps up|appointed|ceo"
-            "|head of|new role|promoted|retires|retirement|roles|jobs|founder"
+            "|head of|new role|promoted|retires|retirement|roles|jobs|founder|signed|signing"
+            "|signings|selected|transfer|set to leave|leave the club|can confirm|welcome to the"
+            "|draft pick|contract extension|co founders"
         ),
     ),
     _spec(
@@ -448,6 +612,29 @@ _SPECS: tuple[_Spec, ...] = (
             "|opening|expanding|expansion|merger|merged|acquired|acquisition|partnership"
             "|partnered|funded|investors|funding|has completed|completed|has finished"
             "|switched|renovation|officially|as of this month|from now on|now serves|will close"
+            "|introducing|unveil|unveiled|unveils|coming soon|stay tuned|our cover|cover star"
+            "|official|fixtures|season opener|record|historic|victory|we're live|live tweeting"
+        ),
+    ),
+    _spec(
+        "statement",
+        "says what the company stands for (our mission, we believe)",
+        terms=(
+            "our mission|mission is|we believe|we stand|we support|stand with|we are committed"
+            "|we're committed|committed to|our values|our commitment|our promise|our campaign"
+            "|our purpose|made by|we make|we build|we're building"
+        ),
+    ),
+    _spec(
+        "results",
+        "reports the company's results or figures",
+        terms=(
+            "revenue|revenues|earnings|quarter|quarterly|fiscal|results"
+            "|shareholders|year over year|in sales|sales rose|sales grew|billion|million"
+            "|record viewership|viewers|customers served|connected|digital sales|net sales"
+            "|total sales|annual sales|comparable sales|same store sales|sales growth|grew"
+            "|growth|year on year|on last year|closed the year|full year|first quarter"
+            "|second quarter|third quarter|fourth quarter|shareholder|dividend|guidance"
         ),
     ),
     _spec(
@@ -462,6 +649,28 @@ _SPECS: tuple[_Spec, ...] = (
 )
 
 SIGNALS: dict[str, Signal] = {spec.signal.id: spec.signal for spec in _SPECS}
+_NUMBER = {spec.signal.id: n for n, spec in enumerate(_SPECS)}
+_REPLY, _HELPS, _CHATS = _NUMBER["reply"], _NUMBER["helps-someone"], _NUMBER["chats"]
+_ASKS_BACK, _PLAIN = _NUMBER["asks-back"], _NUMBER["plain-statement"]
+_CARE_CUES = frozenset(
+    _NUMBER[i]
+    for i in (
+        "apology",
+        "support-route",
+        "asks-details",
+        "closes-case",
+        "service-issue",
+        "status-update",
+        "remedy",
+        "app-steps",
+    )
+)
+_QUESTIONS = frozenset(
+    _NUMBER[i]
+    for i in ("reader-question", "opinion-question", "opens-with-question", "ends-with-question")
+)
+# Signals that say nothing about what a post does: a post with only these is a plain statement.
+_NEUTRAL = frozenset(_NUMBER[i] for i in ("link", "mentions-account", "signed", "thread-part"))
 OFFER_SIGNALS = frozenset(s.id for s in SIGNALS.values() if s.offer)
 
 # Single words point straight at their signals; phrases are indexed by their first word, so a
@@ -484,8 +693,6 @@ _INDEX: dict[str, tuple[tuple[int, ...], tuple[tuple[int, str], ...]]] = {
 }
 _INDEXED = frozenset(_INDEX)
 _PATTERNS = tuple((n, s.pattern, s.needles) for n, s in enumerate(_SPECS) if s.pattern)
-_NUMBER = {spec.signal.id: n for n, spec in enumerate(_SPECS)}
-
 for _offer_spec in _SPECS:
     if _offer_spec.signal.offer and (_offer_spec.terms or _offer_spec.pattern):
         raise RuntimeError(f"offer signal {_offer_spec.signal.id} is found by _offer_ids only")
@@ -502,7 +709,11 @@ _PERCENT_BEFORE = re.compile(
 _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*")
 _MONEY_AFTER = re.compile(r"\s+off\b")
 _MONEY_BEFORE = re.compile(r"(?:\bsave\s+(?:up to\s+)?|\(save )$")
-_CODE = re.compile(r"(?i:\b(?:code|coupon|voucher))\s*:?\s*[\"'“]?[A-Z][A-Z0-9]{3,}\b")
+# A code is a word in capitals or CamelCase after "code" ("code SPRING20", "code
+# 'J6FB'", "code HealthTotalWellness"); "code of conduct" is not one.
+_CODE = re.compile(
+    r"(?i:\b(?:code|coupon|voucher))\s*:?\s*[\"'“‘]?[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]*\b"
+)
 _CODE_WORDS = ("code", "coupon", "voucher")
 
 
@@ -511,7 +722,7 @@ def _offer_ids(text: str, lowered: str) -> list[str]:
     up to 15%"), money off ("$100 off", "save $40") and a discount code ("code SPRING20")."""
     found = []
     money = "$" in text or "€" in text or "£" in text or "¥" in text
-    if money and _PRICE.search(text):
+    if money and any(not _is_figure(lowered, m) for m in _PRICE.finditer(lowered)):
         found.append("price")
     if "%" in text:
         for match in _PERCENT.finditer(lowered):
@@ -534,6 +745,25 @@ def _offer_ids(text: str, lowered: str) -> list[str]:
     return found
 
 
+# Money that is a figure, not a price: "$6 billion in digital sales", "will donate $10,000",
+# "raised £2m". An earnings post or a charity total offers the reader nothing.
+_FIGURE_AFTER = re.compile(r"[\d,.]*\s?(?:million|billion|trillion|bn|mn|m|k)\b|[\d,.]*\s+in\s")
+_FIGURE_BEFORE = re.compile(
+    r"(?:revenue|revenues|sales|earnings|profit|profits|income|donate|donated|donating"
+    r"|donation|raised|raise|raising|funding|fund|invest|invested|investment|grant|worth"
+    r"|valued|budget|paid|salary|wages|loss|losses|spent|spend|cost us)\b[^.!?$€£¥]{0,30}$"
+)
+
+
+def _is_figure(lowered: str, match: re.Match[str]) -> bool:
+    """Whether a sum of money is a figure about the company rather than a price."""
+    start, end = match.span()
+    return bool(
+        _FIGURE_AFTER.match(lowered, end)
+        or _FIGURE_BEFORE.search(lowered, max(0, start - 60), start)
+    )
+
+
 def offer_candidates(texts: Sequence[str]) -> list[int]:
     """The positions of the texts with a currency sign or a percent sign: the cheap first pass
     of the disguised-promotion rule, which reads every post of a plan."""
@@ -547,7 +777,10 @@ def offer_candidates(texts: Sequence[str]) -> list[int]:
     ]
 
 
-_URL = re.compile(r"^\W*(?:https?://|www\.)|\w\.(?:com|org|net|io|co|edu|gov|app|dev|shop)\b")
+_URL = re.compile(
+    r"^\W*(?:https?://|www\.)|^\W*[a-z0-9-]+(?:\.[a-z0-9-]+)+/\S"
+    r"|\w\.(?:com|org|net|io|co|edu|gov|app|dev|shop|tv|ly|me|uk)\b"
+)
 _SHOP_PATH = re.compile(
     r"/\S*(?:shop|store|sale|deal|ticket|book|join|trial|quote|offer|buy|order|checkout"
     r"|pricing|subscribe|sign-?up|register|promo|reserv)"
@@ -561,17 +794,35 @@ _ASKING = frozenset(
 )
 
 
+def normalise(text: str) -> str:
+    """The text with compatibility characters folded (NFKC): the mathematical bold letters
+    that posts use for emphasis ("𝗪𝗵𝗲𝗿𝗲") read as plain letters, full-width digits as
+    digits."""
+    if text.isascii():
+        return text
+    # Typographic apostrophes read as "'" (NFKC would turn "´" into a space and an accent).
+    return unicodedata.normalize("NFKC", text.translate(_APOSTROPHES))
+
+
 def words_of(text: str) -> list[str]:
     """The words of a text as the model reads them: lowercased, links, emails and @handles
     taken out (so a link's domain never decides a category), every number as "0" ("0th"
     for ordinals)."""
-    return _read(text)[1]
+    return _read(normalise(text))[1]
+
+
+def read(text: str) -> tuple[tuple[Signal, ...], list[str]]:
+    """The signals (in catalogue order) and the words of a text."""
+    text = normalise(text)
+    lowered, words, found = _read(text)
+    return tuple(_SPECS[n].signal for n in sorted(_hits(text, lowered, words, found))), words
 
 
 def _read(text: str) -> tuple[str, list[str], set[int]]:
-    """(lowercased text, words, signals found on the way: links, shop links, emails)."""
+    """(lowercased text, words, signals found on the way: links, shop links, emails), of a
+    normalised text."""
     lowered = text.lower()
-    clean = lowered.replace("’", "'") if "’" in lowered else lowered
+    clean = lowered
     hits: set[int] = set()
     if any(marker in clean for marker in _LINK_MARKERS):
         kept = []
@@ -596,15 +847,15 @@ def _read(text: str) -> tuple[str, list[str], set[int]]:
 
 
 _ORDINAL_ENDS = frozenset({"st", "nd", "rd", "th"})
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "ʼ": "'"})
 # What every email address and every link `_URL` finds contains.
-_LINK_MARKERS = ("@", "http", "www.", ".co", ".org", ".net", ".io", ".edu", ".gov", ".app")
-_LINK_MARKERS += (".dev", ".shop")
+_LINK_MARKERS = ("@", "http", "www.", "/", ".co", ".org", ".net", ".io", ".edu", ".gov", ".app")
+_LINK_MARKERS += (".dev", ".shop", ".tv", ".ly", ".me", ".uk")
 
 
 def signals_of(text: str) -> tuple[Signal, ...]:
     """The signals a text shows, in catalogue order."""
-    lowered, words, found = _read(text)
-    return tuple(_SPECS[n].signal for n in sorted(_hits(text, lowered, words, found)))
+    return read(text)[0]
 
 
 def _hits(text: str, lowered: str, words: Sequence[str], hits: set[int]) -> set[int]:
@@ -625,7 +876,22 @@ def _hits(text: str, lowered: str, words: Sequence[str], hits: set[int]) -> set[
             hits.add(number)
     hits.update(_NUMBER[signal] for signal in _offer_ids(text, lowered))
     _sentence_hits(text, lowered, hits)
+    _derived(hits)
     return hits
+
+
+def _derived(hits: set[int]) -> None:
+    """Signals read from the others. A reply (a post opening with @someone) answers one
+    person: with a care cue it helps them, without one it chats; its questions are asked of
+    that person, not of the audience. A text with no cue at all is a plain statement, which
+    on a brand's channel is about the brand, never an invitation to talk."""
+    if _REPLY in hits:
+        hits.add(_HELPS if not hits.isdisjoint(_CARE_CUES) else _CHATS)
+        if not hits.isdisjoint(_QUESTIONS):
+            hits.difference_update(_QUESTIONS)
+            hits.add(_ASKS_BACK)
+    elif hits.issubset(_NEUTRAL):
+        hits.add(_PLAIN)
 
 
 def _sentence_hits(text: str, lowered: str, hits: set[int]) -> None:
@@ -658,13 +924,13 @@ def _sentence_hits(text: str, lowered: str, hits: set[int]) -> None:
 def offers_in(text: str) -> tuple[Signal, ...]:
     """The offer signals of a text (price, percentage off, money off, discount code): the
     same as `signals_of` finds, without reading the rest of the text."""
+    text = normalise(text)
     return tuple(SIGNALS[i] for i in _offer_ids(text, text.lower()))
 
 
 def features_of(text: str) -> tuple[list[str], tuple[Signal, ...]]:
     """The model's features (signal ids as "s:<id>", words as "w:<word>") and the signals."""
-    lowered, words, found = _read(text)
-    signals = tuple(_SPECS[n].signal for n in sorted(_hits(text, lowered, words, found)))
+    signals, words = read(text)
     names = [f"s:{s.id}" for s in signals]
     names.extend(f"w:{w}" for w in dict.fromkeys(words))
     return names, signals

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli.check import check, classify
+from rules import Category
 
 HEADER = "scheduled_at,channel,network,category,text\n"
 KEYS = [
@@ -247,3 +248,18 @@ def test_reply_to_and_thread_columns_are_read(runner: CliRunner, tmp_path: Path)
     assert result.exit_code == 0, result.output
     rules_found = {f["rule"] for f in json.loads(result.output)}
     assert not rules_found & {"burst", "too-close", "duplicate-text", "audience-overload"}
+
+
+def test_classify_says_null_with_its_best_guess_when_it_is_unsure(runner: CliRunner) -> None:
+    text = "Hello.\n@user123 Sorry to hear that! Can you DM us your order number?\n"
+
+    result = runner.invoke(classify, input=text)
+
+    assert result.exit_code == 0
+    unsure, sure = (json.loads(line) for line in result.output.splitlines())
+    assert list(unsure) == ["category", "suggested", "confidence", "signals"]
+    assert unsure["category"] is None
+    assert unsure["suggested"] in {c.value for c in Category}
+    assert list(sure) == ["category", "confidence", "signals"]
+    assert sure["category"] == "care"
+    assert "answers someone's problem or question" in sure["signals"]
