@@ -44,7 +44,7 @@ def test_text_over_the_networks_limit_is_refused_with_the_count(session, team):
         workflow.create_post(
             session, team.user("editor"), team.workspace, _content(team, "a" * 281)
         )
-    assert "281 characters: x accepts at most 280" in raised.value.errors["text"]
+    assert "281 weighted characters: x accepts at most 280" in raised.value.errors["text"]
     workflow.create_post(session, team.user("editor"), team.workspace, _content(team, "a" * 280))
     workflow.create_post(
         session, team.user("editor"), team.workspace, _content(team, "a" * 500, "mastodon")
