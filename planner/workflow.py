@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import rules
-from planner import permissions, planning
+from planner import events, permissions, planning
 from planner.db import utcnow
 from planner.models import (
     AuditEvent,
@@ -233,6 +233,28 @@ def _apply(session: Session, post: Post, expected_version: int, **values: Any) -
         current = session.scalar(sa.select(Post.version).where(Post.id == post.id))
         raise StaleVersion(post.id, expected_version, current)
     session.refresh(post)
+
+
+def _emit(
+    session: Session,
+    kind: str,
+    post: Post,
+    actor: User | None,
+    posts: Sequence[Post],
+    **data: Any,
+) -> None:
+    """Tell the listeners (notifications) what happened to a post or its group."""
+    events.emit(
+        session,
+        events.Event(
+            kind,
+            post.workspace_id,
+            actor.id if actor is not None else None,
+            tuple(p.id for p in posts),
+            post.channel_id,
+            {"author_id": post.author_id, **data},
+        ),
+    )
 
 
 def _finish(session: Session, post: Post, *others: Post) -> Post:
@@ -615,7 +637,9 @@ def submit(
         "submitted",
         lambda _post, _version: {"status": Status.in_review},
     )
-    return _finish(session, post, *changed)
+    _finish(session, post, *changed)
+    _emit(session, events.SUBMITTED, post, actor, changed)
+    return post
 
 
 def withdraw(
@@ -743,7 +767,9 @@ def approve(
         },
         note="; ".join(notes) or None,
     )
-    return _finish(session, post, *changed)
+    _finish(session, post, *changed)
+    _emit(session, events.APPROVED, post, actor, changed)
+    return post
 
 
 @dataclass(frozen=True)
@@ -813,7 +839,9 @@ def request_changes(
         note=comment.strip(),
     )
     session.add(Comment(post_id=post.id, author_id=actor.id, body=comment.strip()))
-    return _finish(session, post, *changed)
+    _finish(session, post, *changed)
+    _emit(session, events.CHANGES_REQUESTED, post, actor, changed, comment=comment.strip())
+    return post
 
 
 def add_comment(session: Session, actor: User, post: Post, body: str) -> Comment:
@@ -823,6 +851,8 @@ def add_comment(session: Session, actor: User, post: Post, body: str) -> Comment
     comment = Comment(post_id=post.id, author_id=actor.id, body=body.strip())
     session.add(comment)
     session.commit()
+    if "@" in comment.body:
+        _emit(session, events.MENTIONED, post, actor, [post], comment=comment.body)
     return comment
 
 
@@ -1012,7 +1042,7 @@ def mark_failed(
     from_status: Status = Status.publishing,
     outcome_unknown: bool = False,
 ) -> bool:
-    return _settle(
+    settled = _settle(
         session,
         post_id,
         approved_version,
@@ -1023,6 +1053,11 @@ def mark_failed(
         last_error=reason,
         outcome_unknown=outcome_unknown,
     )
+    post = session.get(Post, post_id) if settled else None
+    if post is not None:
+        kind = events.OUTCOME_UNKNOWN if outcome_unknown else events.FAILED
+        _emit(session, kind, post, None, [post], reason=reason)
+    return settled
 
 
 def release_for_retry(session: Session, post_id: int, approved_version: int, reason: str) -> bool:

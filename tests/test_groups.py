@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from planner import bulk, tokens, workflow
+from planner import bulk, events, tokens, workflow
 from planner.models import AuditEvent, Post, PostGroup, Status
 from tests.conftest import future, signed_in
 
@@ -281,3 +281,26 @@ def test_a_csv_export_keeps_groups_and_imports_back_as_groups(app, session, team
     twice.append(twice[-2].replace(",Mastodon,", ",Mastodon,"))
     duplicate = bulk.read_import(session, team.workspace, "\n".join(twice) + "\n")
     assert any(e.column == "group" for e in duplicate.errors)
+
+
+def test_the_workflow_tells_its_listeners_what_happened_to_a_group(app, session, team):
+    heard = []
+    events.listeners.append(lambda _session, event: heard.append(event))
+    try:
+        posts = three(session, team)
+        workflow.submit(session, team.user("editor"), posts[0], posts[0].version, versions(posts))
+        posts = fresh(session, posts)
+        workflow.request_changes(
+            session, team.user("approver"), posts[0], posts[0].version, "Shorter", versions(posts)
+        )
+    finally:
+        events.listeners.pop()
+    assert [e.kind for e in heard] == [events.SUBMITTED, events.CHANGES_REQUESTED]
+    assert (
+        heard[0].post_ids == tuple(p.id for p in posts)
+        and heard[0].actor_id == team.user("editor").id
+    )
+    assert (
+        heard[1].data["comment"] == "Shorter"
+        and heard[1].data["author_id"] == team.user("editor").id
+    )
