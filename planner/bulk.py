@@ -31,7 +31,15 @@ from planner.localtime import (
     to_utc,
 )
 from planner.models import Channel, Post, Role, User, Workspace
-from rules.plan_csv import COLUMNS, PlanCsvError, csv_lines, header_of, read_row, safe_cell
+from rules.plan_csv import (
+    COLUMNS,
+    PlanCsvError,
+    csv_lines,
+    header_of,
+    read_cell,
+    read_row,
+    safe_cell,
+)
 from rules.plan_csv import Problem as RowError
 
 # `group` ties rows into one post for several channels (the same value on each row).
@@ -192,45 +200,52 @@ def _check_row(
     channels: dict[str, Channel],
     now: datetime | None,
 ) -> ImportRow | list[RowError]:
-    # The same reading as `planner check`: times, empty columns, categories.
+    # The same reading as `planner check` (times, empty columns, categories), then this
+    # workspace's checks; every problem of the row is reported at once.
+    errors: list[RowError] = []
+    item = guess = None
     try:
         item, guess = read_row(raw, number, zone)
     except PlanCsvError as error:
-        return list(error.problems)
-    errors: list[RowError] = []
-    scheduled_at = item.scheduled_at
-    raw_time = (raw.get("scheduled_at") or "").strip()
-    if datetime.fromisoformat(raw_time).tzinfo is None:
-        try:
-            scheduled_at = to_utc(scheduled_at.date(), scheduled_at.time(), workspace.timezone)
-        except NonexistentLocalTime as error:
-            errors.append(RowError(number, "scheduled_at", str(error)))
-    channel = channels.get(item.channel.casefold())
-    if channel is None:
+        errors.extend(error.problems)
+    reported = {e.column for e in errors}
+    name = read_cell((raw.get("channel") or "").strip())
+    network = (raw.get("network") or "").strip().lower()
+    channel = channels.get(name.casefold()) if name else None
+    if name and channel is None:
         names = ", ".join(sorted(c.name for c in channels.values())) or "none yet"
         errors.append(
             RowError(
                 number,
                 "channel",
-                f"{item.channel!r} is not a channel of this workspace (channels: {names})",
+                f"{name!r} is not a channel of this workspace (channels: {names})",
             )
         )
-    elif channel.network != item.network:
+    elif channel is not None and network and channel.network != network:
         errors.append(
             RowError(
                 number,
                 "network",
-                f"{item.network!r} does not match channel {channel.name}, which is on "
-                f"{channel.network}",
+                f"{network!r} does not match channel {channel.name}, which is on {channel.network}",
             )
         )
-    if channel is not None and not errors:
-        category = item.category.value if item.category else None
+    scheduled_at = item.scheduled_at if item is not None else None
+    raw_time = (raw.get("scheduled_at") or "").strip()
+    if scheduled_at is not None and datetime.fromisoformat(raw_time).tzinfo is None:
+        try:
+            scheduled_at = to_utc(scheduled_at.date(), scheduled_at.time(), workspace.timezone)
+        except NonexistentLocalTime as error:
+            errors.append(RowError(number, "scheduled_at", str(error)))
+            scheduled_at = None
+    if channel is not None:
+        category = item.category.value if item is not None and item.category else None
+        text = item.text if item is not None else read_cell(raw.get("text") or "")
         for column, message in workflow.content_errors(
-            channel, item.text, category, scheduled_at, new=True, now=now
+            channel, text, category, scheduled_at, new=True, now=now
         ).items():
-            errors.append(RowError(number, column, message))
-    if errors or channel is None:
+            if column not in reported:
+                errors.append(RowError(number, column, message))
+    if errors or channel is None or item is None or scheduled_at is None:
         return errors
     return ImportRow(
         number,

@@ -63,6 +63,24 @@ def test_a_file_with_bad_rows_imports_nothing_and_names_every_bad_row(app, sessi
     assert count(session) == 0
 
 
+def test_a_row_with_several_problems_names_all_of_them(app, session, team):
+    # Fixing a row one complaint at a time is a slog: the preview names them all at once.
+    plan = HEADER + f"tomorrow,Pinterest,pinterest,gossip,{'x' * 300}\n"
+    browser = signed_in(app, "editor@example.com")
+    page = upload(browser, team.workspace.slug, plan).get_data(as_text=True)
+    for expected in (
+        "row 1, column scheduled_at",
+        "row 1, column channel: &#39;Pinterest&#39; is not a channel",
+        "row 1, column category",
+    ):
+        assert expected in page, expected
+    plan = HEADER + f"{when(3)},X,x,gossip,{'x' * 300}\n"
+    page = upload(browser, team.workspace.slug, plan).get_data(as_text=True)
+    assert "row 1, column category" in page
+    assert "row 1, column text: 300 weighted characters" in page
+    assert count(session) == 0
+
+
 def test_preview_then_import_as_drafts_with_suggested_categories(app, session, team):
     plan = HEADER + (
         f"{when(3, 9)},Mastodon,mastodon,,What is your favourite way to start the week?\n"
