@@ -7,7 +7,7 @@ site's form act through an endpoint that CSRF protection does not cover. Every e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -124,20 +124,55 @@ def _post(caller: tokens.Caller, post_id: int) -> Post:
     return post
 
 
-def _channel(caller: tokens.Caller, channel_id: int) -> Channel:
-    channel = db.session.get(Channel, channel_id)
+def _channel(caller: tokens.Caller, channel_id: int, problems: dict[str, str]) -> Channel | None:
+    """The workspace's channel, or None with the problem noted (reported with the others)."""
+    channel = db.session.get(Channel, channel_id) if 0 < channel_id <= schemas.MAX_ID else None
     if channel is None or channel.workspace_id != caller.workspace.id:
-        _abort(422, "Pick a channel of this workspace.", channel_id="unknown")
-    assert channel is not None
+        problems["channel_id"] = "Pick a channel of this workspace."
+        return None
     return channel
 
 
-def _instant(caller: tokens.Caller, value: str) -> datetime:
+def _instant(caller: tokens.Caller, value: str, problems: dict[str, str]) -> datetime | None:
     try:
         return parse_instant(value, caller.workspace.timezone)
     except (ValueError, OverflowError) as error:  # NonexistentLocalTime included
-        _abort(422, str(error), scheduled_at=str(error))
-        raise
+        problems["scheduled_at"] = str(error)
+        return None
+
+
+def _content(
+    caller: tokens.Caller, body: dict[str, Any], post: Post | None = None
+) -> workflow.PostContent:
+    """The post's content from a create or a patch, with every bad field reported at once:
+    the channel and the time are read here, the rest is the workflow's content check."""
+    problems: dict[str, str] = {}
+    channel: Channel | None = post.channel if post is not None else None
+    if "channel_id" in body:
+        channel = _channel(caller, body["channel_id"], problems)
+    scheduled_at = post.scheduled_at if post is not None else None
+    if "scheduled_at" in body:
+        scheduled_at = _instant(caller, body["scheduled_at"], problems)
+    text = body.get("text", post.text if post is not None else "")
+    # A new post without a category is the classifier's to decide (create_post).
+    category = body.get("category", post.category) if post is not None else body.get("category")
+    category = category if post is not None else category or None
+    if problems:
+        if channel is not None:
+            checked = workflow.content_errors(
+                channel, text, category, scheduled_at, new=post is None
+            )
+            problems.update({k: v for k, v in checked.items() if k not in problems})
+        raise workflow.InvalidPost(problems)
+    assert channel is not None and scheduled_at is not None
+    return workflow.PostContent(
+        channel,
+        text,
+        category,
+        scheduled_at,
+        body.get("reply_to", post.reply_to if post is not None else None),
+        body.get("thread", post.thread if post is not None else None),
+    )
 
 
 def _bounds(caller: tokens.Caller, args: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
@@ -201,17 +236,13 @@ def list_posts(args: dict[str, Any]) -> dict[str, Any]:
 def create_post(body: dict[str, Any]) -> Post:
     """Create a draft"""
     caller = _caller("create_post")
-    channel = _channel(caller, body["channel_id"])
-    category = body.get("category")
+    content = _content(caller, body)
     suggested = None
-    if not category:
+    if not content.category:
         # The classifier's category when it is sure; uncategorised (null) when it is not.
-        suggested = rules.classify(body["text"])
+        suggested = rules.classify(content.text)
         category = None if _abstained(suggested) else suggested.category.value
-    scheduled_at = _instant(caller, body["scheduled_at"])
-    content = workflow.PostContent(
-        channel, body["text"], category, scheduled_at, body.get("reply_to"), body.get("thread")
-    )
+        content = replace(content, category=category)
     post = workflow.create_post(db.session, caller.user, caller.workspace, content)
     if suggested is not None:
         # Answered beside the post, once: the editor sees what was chosen for them.
@@ -248,18 +279,7 @@ def update_post(body: dict[str, Any], post_id: int) -> Post:
     """Edit a post (send the version you read)"""
     caller = _caller("edit_post")
     post = _post(caller, post_id)
-    channel = _channel(caller, body["channel_id"]) if "channel_id" in body else post.channel
-    scheduled_at = (
-        _instant(caller, body["scheduled_at"]) if "scheduled_at" in body else post.scheduled_at
-    )
-    content = workflow.PostContent(
-        channel,
-        body.get("text", post.text),
-        body.get("category", post.category),
-        scheduled_at,
-        body.get("reply_to", post.reply_to),
-        body.get("thread", post.thread),
-    )
+    content = _content(caller, body, post)
     return workflow.edit_post(db.session, caller.user, post, body["version"], content)
 
 
@@ -310,7 +330,10 @@ def reschedule(body: dict[str, Any], post_id: int) -> Post:
     """Move a post to another time"""
     caller = _caller("reschedule")
     post = _post(caller, post_id)
-    scheduled_at = _instant(caller, body["scheduled_at"])
+    problems: dict[str, str] = {}
+    scheduled_at = _instant(caller, body["scheduled_at"], problems)
+    if scheduled_at is None:
+        raise workflow.InvalidPost(problems)
     return workflow.reschedule(db.session, caller.user, post, body["version"], scheduled_at)
 
 
@@ -375,16 +398,21 @@ def _decision(
 def create_group(body: dict[str, Any]) -> GroupView:
     """Create a draft for several channels at once"""
     caller = _caller("create_post")
-    channels = [_channel(caller, channel_id) for channel_id in body["channel_ids"]]
+    problems: dict[str, str] = {}
+    found = [_channel(caller, channel_id, problems) for channel_id in body["channel_ids"]]
+    channels = [c for c in found if c is not None]
     own = {int(k): v for k, v in body["variants"].items()}
-    if set(own) - {c.id for c in channels}:
-        _abort(422, "A variant is for a channel that is not picked.", variants="unknown channel")
+    if set(own) - set(body["channel_ids"]):
+        problems["variants"] = "A variant is for a channel that is not picked."
+    scheduled_at = _instant(caller, body["scheduled_at"], problems)
+    if problems:
+        raise workflow.InvalidPost(problems)
+    assert scheduled_at is not None
     category = body.get("category")
     suggested = None
     if not category:
         suggested = rules.classify(body["text"])
         category = None if _abstained(suggested) else suggested.category.value
-    scheduled_at = _instant(caller, body["scheduled_at"])
     contents = [
         workflow.PostContent(
             c,

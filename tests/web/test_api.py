@@ -261,3 +261,34 @@ def test_every_error_under_the_api_is_json(app, session, team):
         422,
     )
     assert "does not exist in Europe/Berlin" in gap["fields"]["scheduled_at"]
+
+
+def test_a_422_names_every_bad_field_at_once(app, session, team):
+    client = app.test_client()
+    editor = token_for(session, team, "editor")
+    x = team.channels["x"].id
+    # The schema's own checks: every missing or malformed field in one answer.
+    error = assert_error(client.post("/api/v1/posts", json={"category": 7}, headers=editor), 422)
+    assert {"channel_id", "text", "scheduled_at", "category"} <= set(error["fields"])
+    # The workspace's checks: an unknown channel does not hide a bad time, nor a long text.
+    error = assert_error(
+        client.post(
+            "/api/v1/posts",
+            json={"channel_id": 999_999, "text": "x", "scheduled_at": "2026-13-45T10:00"},
+            headers=editor,
+        ),
+        422,
+    )
+    assert {"channel_id", "scheduled_at"} <= set(error["fields"])
+    error = assert_error(
+        client.post(
+            "/api/v1/posts",
+            json={"channel_id": x, "text": "x" * 300, "category": "gossip", "scheduled_at": "soon"},
+            headers=editor,
+        ),
+        422,
+    )
+    assert set(error["fields"]) == {"text", "category", "scheduled_at"}
+    assert "300 weighted characters" in error["fields"]["text"]
+    assert "text" in error["message"] and "scheduled_at" in error["message"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
