@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from planner.localtime import local_day_bounds, week_start, zone
-from planner.models import Channel, Post, Status, Workspace
+from planner import review
+from planner.localtime import local, local_day_bounds, week_start, zone
+from planner.models import Channel, Membership, Post, Status, Workspace
 from rules.model import Category
 
 
@@ -70,6 +71,9 @@ class CalendarPost:
     words: str
     scheduled_at: datetime
     local_at: datetime
+    # Approved, and its last attempt failed: the publisher tries again (shown apart from a
+    # post that is simply scheduled).
+    retrying: bool = False
     # The other variants of its group at the same time, shown on the same card: their
     # (id, version) and channel names.
     others: tuple[tuple[int, int], ...] = ()
@@ -95,17 +99,17 @@ class CalendarPost:
     @property
     def st(self) -> StatusText:
         """The status as plain strings: enum properties cost a lot over a thousand cards."""
-        return STATUS_TEXT[self.status]
+        return RETRYING if self.retrying else STATUS_TEXT[self.status]
 
 
 @dataclass(frozen=True, slots=True)
 class StatusText:
     value: str
     label: str
-    icon: str
 
 
-STATUS_TEXT = {s: StatusText(s.value, s.label, s.icon) for s in Status}
+STATUS_TEXT = {s: StatusText(s.value, s.label) for s in Status}
+RETRYING = StatusText("retrying", "retrying")
 
 
 def first_words(text: str, limit: int = 70) -> str:
@@ -147,6 +151,7 @@ def posts_between(
             Post.text,
             Post.scheduled_at,
             Post.group_id,
+            review.retrying_clause(),
         )
         .join(Channel, Channel.id == Post.channel_id)
         .where(
@@ -163,10 +168,11 @@ def posts_between(
     if filters.statuses:
         query = query.where(Post.status.in_([Status(s) for s in filters.statuses]))
     tz = zone(workspace.timezone)
-    cards: dict[tuple[int, datetime, Status], CalendarPost] = {}
-    for id, version, channel, category, status, text, at, group_id in session.execute(query):
+    cards: dict[tuple[int, datetime, Status, bool], CalendarPost] = {}
+    rows = session.execute(query)
+    for id, version, channel, category, status, text, at, group_id, retrying in rows:
         # A group's variants at one time and in one state share a card (its channels listed).
-        key = (group_id, at, status)
+        key = (group_id, at, status, bool(retrying))
         lead = cards.get(key)
         if lead is None:
             cards[key] = CalendarPost(
@@ -178,6 +184,7 @@ def posts_between(
                 first_words(text),
                 at,
                 at.astimezone(tz),
+                bool(retrying),
             )
         else:
             cards[key] = replace(
@@ -217,3 +224,97 @@ def month(
     posts = posts_between(session, workspace, grid_start, grid_end, filters)
     days = _days(grid_start, count, posts)
     return [days[i : i + 7] for i in range(0, count, 7)]
+
+
+# The hours a week always shows: a working day, so the grid does not jump from week to week.
+DEFAULT_HOURS = range(8, 19)
+# Weeks before the one shown that tell the hours the workspace uses.
+HOURS_LOOKBACK_WEEKS = 4
+
+
+def hours_used(session: Session, workspace: Workspace, monday: date) -> range:
+    """The hours of the day the week grid shows: 08:00 to 18:00, widened to the hours the
+    workspace's posts use (the week shown and the four before) with an hour either side.
+    Every post of the week shown falls inside, whatever the filters."""
+    start, end = local_day_bounds(
+        monday - timedelta(weeks=HOURS_LOOKBACK_WEEKS),
+        monday + timedelta(days=7),
+        workspace.timezone,
+    )
+    instants = session.scalars(
+        sa.select(Post.scheduled_at)
+        .distinct()
+        .where(
+            Post.workspace_id == workspace.id,
+            Post.scheduled_at >= start,
+            Post.scheduled_at < end,
+        )
+    )
+    hours = {local(at, workspace.timezone).hour for at in instants}
+    first = min([DEFAULT_HOURS.start, *(h - 1 for h in hours)])
+    last = max([DEFAULT_HOURS.stop - 1, *(h + 1 for h in hours)])
+    return range(max(first, 0), min(last, 23) + 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A post that failed to publish or waits for another attempt, for the calendar's
+    notification line."""
+
+    id: int
+    channel: str
+    local_at: datetime
+    retrying: bool
+    reason: str
+
+
+def publishing_problems(
+    session: Session, workspace: Workspace, limit: int = 5
+) -> tuple[list[Problem], int]:
+    """The soonest failed or retrying posts (up to `limit`) and how many there are."""
+    clause = (Post.status == Status.failed) | review.retrying_clause()
+    base = (
+        sa.select(Post.id, Channel.name, Post.scheduled_at, Post.status, Post.last_error)
+        .join(Channel, Channel.id == Post.channel_id)
+        .where(Post.workspace_id == workspace.id, clause)
+    )
+    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
+    if not total:
+        return [], 0
+    rows = session.execute(base.order_by(Post.scheduled_at.desc(), Post.id).limit(limit))
+    tz = zone(workspace.timezone)
+    problems = [
+        Problem(id, channel, at.astimezone(tz), status == Status.approved, error or "")
+        for id, channel, at, status, error in rows
+    ]
+    return problems, total
+
+
+@dataclass(frozen=True)
+class Start:
+    """How far a workspace has come: the empty state's checklist."""
+
+    channels: int
+    members: int
+    posts: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.posts
+
+
+def getting_started(session: Session, workspace: Workspace) -> Start:
+    channels, members, posts = session.execute(
+        sa.select(
+            sa.select(sa.func.count())
+            .select_from(Channel)
+            .where(Channel.workspace_id == workspace.id)
+            .scalar_subquery(),
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.workspace_id == workspace.id)
+            .scalar_subquery(),
+            sa.select(Post.id).where(Post.workspace_id == workspace.id).limit(1).scalar_subquery(),
+        )
+    ).one()
+    return Start(channels, members, 1 if posts else 0)

@@ -36,23 +36,6 @@ class Status(enum.StrEnum):
     def label(self) -> str:
         return self.value.replace("_", " ")
 
-    @property
-    def icon(self) -> str:
-        """A symbol beside the label, so status is never shown by colour alone."""
-        return STATUS_ICONS[self.value]
-
-
-STATUS_ICONS = {
-    "draft": "✎",
-    "in_review": "⧗",
-    "changes_requested": "↩",
-    "approved": "✓",
-    "publishing": "➤",
-    "published": "●",
-    "failed": "✕",
-    "cancelled": "⊘",
-}
-
 
 NETWORKS = (
     "mastodon",

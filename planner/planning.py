@@ -303,6 +303,18 @@ def setting_text(value: Any) -> str:
     return str(rules.model.measure_to_json(value))
 
 
+def fixed_text(value: Any) -> str:
+    """A threshold that the page shows but does not edit (a table or a list), in words:
+    "value 1/4, conversation 1/4", never a Python repr such as `{}`."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k} {fixed_text(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, tuple | list | set | frozenset):
+        return ", ".join(fixed_text(v) for v in value) or "none"
+    if isinstance(value, EDITABLE_TYPES) and not isinstance(value, bool):
+        return setting_text(value)
+    return str(value)
+
+
 @dataclass(frozen=True)
 class SettingRow:
     """One rule on the settings page: whether it runs and its editable thresholds."""
@@ -340,7 +352,7 @@ def settings_rows(
                 key = f"t-{registered.id}-{name}"
                 values[name] = (typed or {}).get(key, setting_text(value))
             else:
-                fixed[name] = repr(value) if not isinstance(value, tuple) else ", ".join(value)
+                fixed[name] = fixed_text(value)
         rows.append(SettingRow(registered, registered.id not in disabled, values, fixed))
     return rows
 

@@ -97,22 +97,35 @@ def word_diff(before: str, after: str) -> Markup:
 class Counts:
     awaiting_you: int
     yours_need_changes: int
+    # Publishing problems, for everyone in the workspace: nothing fails unseen.
+    failed: int = 0
+    retrying: int = 0
+
+
+def retrying_clause() -> sa.ColumnElement[bool]:
+    """An approved post whose last attempt failed: the publisher tries it again."""
+    return (Post.status == Status.approved) & Post.last_error.is_not(None)
 
 
 def counts(session: Session, workspace: Workspace, user: User, can_approve: bool) -> Counts:
-    """What the header tells a person: posts they could approve, their posts sent back.
-    One query: the header is on every page."""
+    """What the header tells a person: groups they could approve, their posts sent back,
+    posts that failed or wait for another attempt. One query: the header is on every page."""
     mine = Post.author_id == user.id
     reviewable = Post.status == Status.in_review
     if not workspace.allow_self_approval:
         reviewable = reviewable & sa.or_(Post.author_id.is_(None), ~mine)
-    awaiting, sent_back = session.execute(
+    awaiting, sent_back, failed, retrying = session.execute(
         sa.select(
-            sa.func.count().filter(reviewable),
+            # The queue lists a group (one piece of content for several channels) once.
+            sa.func.count(sa.distinct(Post.group_id)).filter(reviewable),
             sa.func.count().filter(mine & (Post.status == Status.changes_requested)),
+            sa.func.count().filter(Post.status == Status.failed),
+            sa.func.count().filter(retrying_clause()),
         ).where(
             Post.workspace_id == workspace.id,
-            Post.status.in_([Status.in_review, Status.changes_requested]),
+            Post.status.in_(
+                [Status.in_review, Status.changes_requested, Status.failed, Status.approved]
+            ),
         )
     ).one()
-    return Counts(awaiting if can_approve else 0, sent_back)
+    return Counts(awaiting if can_approve else 0, sent_back, failed, retrying)

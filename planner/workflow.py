@@ -387,6 +387,9 @@ def _revoking(post: Post) -> dict[str, Any]:
             "approved_by_id": None,
             "approved_at": None,
             "approved_version": None,
+            # An error from before the change is no longer this version's story (the
+            # history keeps it).
+            "last_error": None,
         }
     return {}
 

@@ -35,6 +35,20 @@ PAGES = {
 }
 
 
+# The deepest elements that reach past the right edge: where a sideways scroll comes from.
+WIDEST = """() => {
+  const edge = document.documentElement.clientWidth;
+  const past = [...document.querySelectorAll("body *")].filter(
+    (el) => el.getBoundingClientRect().right > edge + 1 && ![...el.children].some(
+      (child) => child.getBoundingClientRect().right > edge + 1));
+  const classes = (el) => typeof el.className === "string" ? el.className.trim() : "";
+  const name = (el) => el.tagName.toLowerCase() +
+    (classes(el) ? "." + classes(el).replaceAll(" ", ".") : "");
+  return past.slice(0, 5).map(
+    (el) => name(el) + " (" + Math.round(el.getBoundingClientRect().right) + " px)");
+}"""
+
+
 def serve(instance: Path, redis_url: str) -> tuple[str, object]:
     sys.path.insert(0, str(ROOT))
     from planner import create_app, demo, migrate
@@ -91,6 +105,7 @@ def main() -> int:
                 print(f"{size:6} {name:12} width {wide:5} px (viewport {width}), height {tall} px")
                 if wide > width:
                     overflowing.append(f"{name} at {size}")
+                    print("   wider than the screen:", ", ".join(page.evaluate(WIDEST)))
                 if shoot:
                     page.screenshot(path=str(options.out / f"{name}-{size}.png"), full_page=False)
             context.close()

@@ -29,6 +29,7 @@ from planner.web import (
     rule_settings,
     security,
     settings,
+    ui,
     workspaces,
 )
 from planner.web.security import external_url, whole_number
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     csrf.exempt(api.bp)
     api.init_app(app)
     errors.init_app(app)
+    ui.init_app(app)
 
     app.jinja_env.globals["word_diff"] = review.word_diff
     app.jinja_env.globals["text_changed"] = workflow.text_changed

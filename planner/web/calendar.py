@@ -55,6 +55,9 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         key=lambda f: -f.severity.rank,
     )
     highlighted = _highlighted(week_findings)
+    full_day = request.args.get("hours") == "all"
+    used = calendar.hours_used(db.session, access.workspace, monday)
+    problems, problem_count = calendar.publishing_problems(db.session, access.workspace)
     return access.render(
         "calendar/week.html",
         filters=filters,
@@ -78,6 +81,12 @@ def week(slug: str):  # type: ignore[no-untyped-def]
             planning.week_mixes(db.session, access.workspace, monday, next_monday)
         ),
         families=planning.FAMILIES,
+        full_day=full_day,
+        hours=range(24) if full_day else used,
+        used=used,
+        problems=problems,
+        problem_count=problem_count,
+        start=calendar.getting_started(db.session, access.workspace),
     )
 
 
@@ -104,6 +113,7 @@ def month(slug: str):  # type: ignore[no-untyped-def]
         first = today.replace(day=1)
     weeks = calendar.month(db.session, access.workspace, first.year, first.month, filters)
     evidence = planning.by_post(planning.findings(db.session, access.workspace))
+    problems, problem_count = calendar.publishing_problems(db.session, access.workspace)
     prev_first = (first - timedelta(days=1)).replace(day=1)
     next_first = (first + timedelta(days=32)).replace(day=1)
     return access.render(
@@ -118,6 +128,10 @@ def month(slug: str):  # type: ignore[no-untyped-def]
         categories=list(Category),
         statuses=list(Status),
         per_day=6,
+        problems=problems,
+        problem_count=problem_count,
+        start=calendar.getting_started(db.session, access.workspace),
+        month_count=sum(len(d.posts) for row in weeks for d in row if d.day.month == first.month),
         flagged={
             d.day: sorted({f.rule for p in d.posts for f in evidence.get(p.id, ())})
             for row in weeks

@@ -23,7 +23,8 @@ def test_a_viewer_creates_a_subscription_copies_its_address_and_the_calendar_ans
         page = context.new_page()
         sign_in(page, live_server, "viewer@example.com", PASSWORD)
         page.goto(f"{live_server}/w/{slug}/")
-        page.get_by_role("link", name="Feeds").click()
+        page.get_by_text("More", exact=True).click()  # the workspace menu
+        page.get_by_role("link", name="Calendar feeds").click()
         page.get_by_role("heading", name="Calendar feeds").wait_for()
         assert axe_violations(page) == []
 
