@@ -8,8 +8,10 @@ nothing else changes a post.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -156,6 +158,10 @@ def snapshot(post: Post) -> dict[str, Any]:
         "channel": post.channel.name if post.channel else None,
         "scheduled_at": post.scheduled_at.isoformat(),
         "status": str(post.status),
+        # What an undo restores along with the status (an approval a move revoked).
+        "approved_by_id": post.approved_by_id,
+        "approved_at": post.approved_at.isoformat() if post.approved_at else None,
+        "approved_version": post.approved_version,
     }
 
 
@@ -1077,3 +1083,103 @@ def release_for_retry(session: Session, post_id: int, approved_version: int, rea
         last_error=reason,
         claimed_at=None,
     )
+
+
+# --- Undo -------------------------------------------------------------------------------------
+# A cancel or a move can be taken back for a short while (the page offers it for ten seconds;
+# the server allows a slow click). Undo restores each post as it was just before the change,
+# an approval the move revoked included, and only if nobody changed the post since: the
+# versions in the undo token are the ones the change left. The history keeps both steps.
+
+UNDO_SECONDS = 60
+UNDOABLE = {"cancelled": "cancel", "rescheduled": "reschedule"}
+# Written by the same change for the rest of a group; undone with it.
+UNDONE_WITH = {"approval_revoked"}
+
+
+@dataclass
+class Change:
+    """The posts a change touched, as "id:version" pairs for an undo (see `undoable`)."""
+
+    items: list[tuple[int, int]] = dataclass_field(default_factory=list)
+
+    @property
+    def token(self) -> str:
+        return ";".join(f"{post_id}:{version}" for post_id, version in self.items)
+
+
+@contextmanager
+def undoable(session: Session, posts: Iterable[Post]) -> Iterator[Change]:
+    """Record which posts of these posts' groups a change inside the block changed (a move
+    revokes the approval of the whole group), for `undo`."""
+    groups = {p.group_id for p in posts}
+    before = dict(
+        session.execute(sa.select(Post.id, Post.version).where(Post.group_id.in_(groups))).all()
+    )
+    change = Change()
+    yield change
+    after = session.execute(sa.select(Post.id, Post.version).where(Post.id.in_(before))).all()
+    change.items = sorted((i, v) for i, v in after if v != before[i])
+
+
+def undo(
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    items: Sequence[tuple[int, int]],
+    *,
+    now: datetime | None = None,
+) -> list[Post]:
+    """Take back the actor's recent cancel or move of these posts (all of them or none)."""
+    now = now or utcnow()
+    restored: list[tuple[Post, int, dict[str, Any], str]] = []
+    for post_id, version in items:
+        post = session.get(Post, post_id)
+        if post is None or post.workspace_id != workspace.id:
+            raise TransitionNotAllowed("There is nothing to undo for that post.")
+        if post.version != version:
+            raise TransitionNotAllowed(
+                f"Post #{post.id} changed since (version {post.version} now), so the undo "
+                "would overwrite that; change it back by hand. The history shows both."
+            )
+        written = session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.post_id == post.id, AuditEvent.version == version)
+            .order_by(AuditEvent.id)
+        ).all()
+        kinds = {e.action for e in written}
+        if (
+            not written
+            or any(e.actor_id != actor.id for e in written)
+            or not kinds <= set(UNDOABLE) | UNDONE_WITH
+            or written[0].before is None
+        ):
+            raise TransitionNotAllowed("Only your own last cancel or move can be undone.")
+        if written[0].created_at < now - timedelta(seconds=UNDO_SECONDS):
+            raise TransitionNotAllowed(
+                "Too late to undo (a minute at most): change the post back by hand; the "
+                "history keeps what happened."
+            )
+        action = next((UNDOABLE[k] for k in kinds if k in UNDOABLE), "reschedule")
+        permissions.require(_role(session, actor, post.workspace_id), action)
+        restored.append((post, version, written[0].before, kinds))
+    for post, version, before, kinds in restored:
+        was = snapshot(post)
+        _apply(
+            session,
+            post,
+            version,
+            status=Status(before["status"]),
+            scheduled_at=datetime.fromisoformat(before["scheduled_at"]),
+            approved_by_id=before.get("approved_by_id"),
+            approved_at=(
+                datetime.fromisoformat(before["approved_at"]) if before.get("approved_at") else None
+            ),
+            approved_version=before.get("approved_version"),
+        )
+        done = "the cancel" if "cancelled" in kinds else "the move"
+        _audit(session, post, actor, "undone", was, note=f"undid {done}")
+    posts = [p for p, *_ in restored]
+    if posts:
+        _finish(session, posts[0], *posts[1:])
+    return posts

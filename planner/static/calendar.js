@@ -39,6 +39,58 @@
     document.querySelector("main").prepend(p);
   }
 
+  // The same toast as after a cancel or a move by form (base.html): Undo for ten seconds.
+  function showUndo(message, undo) {
+    document.querySelectorAll(".toast").forEach((old) => old.remove());
+    const toast = document.createElement("div");
+    toast.className = "toast";
+    toast.setAttribute("role", "status");
+    toast.dataset.seconds = String(undo.seconds);
+    const text = document.createElement("span");
+    text.textContent = message;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Undo";
+    const left = document.createElement("span");
+    left.className = "hint toast-left";
+    const seconds = document.createElement("span");
+    seconds.className = "toast-seconds";
+    seconds.textContent = String(undo.seconds);
+    left.append(seconds, " s");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const form = new URLSearchParams({ items: undo.items });
+      let reply;
+      try {
+        reply = await fetch(undo.url, {
+          method: "POST",
+          headers: { "X-CSRFToken": token, "Accept": "application/json" },
+          body: form,
+          credentials: "same-origin",
+        });
+      } catch (error) {
+        showFlash("Could not reach Planner; nothing was undone.", "error");
+        button.disabled = false;
+        return;
+      }
+      const answer = await reply.json().catch(() => ({}));
+      if (!reply.ok) {
+        toast.remove();
+        showFlash((answer.error && answer.error.message) || "Could not undo.", "error");
+        return;
+      }
+      // The plan changed back on the server: show it as it is now.
+      sessionStorage.setItem(DONE, answer.message);
+      window.location.reload();
+    });
+    toast.append(text, button, left);
+    document.body.appendChild(toast);
+    window.Planner.startToast(toast);
+  }
+  const DONE = "planner-done";
+  const done = sessionStorage.getItem(DONE);
+  if (done) { sessionStorage.removeItem(DONE); announce(done); showFlash(done, "success"); }
+
   let dragged = null;
   week.addEventListener("dragstart", (event) => {
     const card = event.target.closest(".card");
@@ -97,7 +149,7 @@
       const timeEl = card.querySelector("time");
       if (timeEl) timeEl.textContent = time;
       announce(body.message);
-      showFlash(body.message + (body.status === "draft" ? " It is a draft again." : ""), "success");
+      if (body.undo) showUndo(body.message, body.undo); else showFlash(body.message, "success");
       return;
     }
     const message = (body.error && body.error.message) || "The post could not be moved.";

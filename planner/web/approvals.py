@@ -9,7 +9,7 @@ from planner import planning, review, workflow
 from planner.db import db
 from planner.web.access import workspace_access
 from planner.web.posts import kept_comment
-from planner.web.security import whole_number
+from planner.web.security import version_pairs
 
 bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
 
@@ -32,25 +32,11 @@ def queue(slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _selection(values: list[str]) -> list[tuple[int, int]]:
-    """Form values "post_id:version" (or several, joined by ";") as pairs; malformed ones
-    are dropped."""
-    pairs = []
-    for value in values:
-        # A group sends every variant: "id:version;id:version".
-        for part in value.split(";"):
-            raw_id, _, raw_version = part.partition(":")
-            post_id, version = whole_number(raw_id), whole_number(raw_version)
-            if post_id is not None and version is not None:
-                pairs.append((post_id, version))
-    return pairs
-
-
 @bp.route("/approve", methods=["POST"])
 @login_required
 def approve(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "approve")
-    selection = _selection(request.form.getlist("post"))
+    selection = version_pairs(request.form.getlist("post"))
     if not selection:
         flash("Select at least one post to approve.", "error")
         return redirect(url_for("approvals.queue", slug=slug)), 303

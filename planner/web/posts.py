@@ -21,7 +21,7 @@ import rules
 from planner import planning, workflow
 from planner.db import db, utcnow
 from planner.localtime import NonexistentLocalTime, local, to_utc
-from planner.models import AuditEvent, Channel, Comment, Post
+from planner.models import AuditEvent, Channel, Comment, Post, Status
 from planner.web.access import (
     Access,
     channel_in,
@@ -39,7 +39,8 @@ from planner.web.forms import (
     PostForm,
     channel_choices,
 )
-from planner.web.security import safe_next, whole_number
+from planner.web.security import safe_next, version_pairs, whole_number
+from planner.web.ui import UNDO_OFFERED_SECONDS, offer_undo
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
@@ -376,14 +377,17 @@ def move(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         scheduled_at = _scheduled_at(form, access.workspace.timezone)
         if scheduled_at is not None:
             try:
-                workflow.reschedule(db.session, current_user, post, form.version.data, scheduled_at)
+                with workflow.undoable(db.session, [post]) as change:
+                    workflow.reschedule(
+                        db.session, current_user, post, form.version.data, scheduled_at
+                    )
             except workflow.InvalidPost as error:
                 _show_field_errors(form, error)
             except workflow.WorkflowError as error:
                 db.session.refresh(post)
                 flash(str(error), "error")
             else:
-                flash(f"Moved to {_when(post, access)}.", "success")
+                offer_undo(slug, _moved(post, access), change)
                 return redirect(_back_to_calendar(slug, post, access))
     status = 200 if request.method == "GET" else 422
     return access.render(
@@ -420,20 +424,12 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         scheduled_at = to_utc(day, clock, access.workspace.timezone)
     except NonexistentLocalTime as error:
         return json_error(422, str(error), {"time": str(error)})
-    others = {
-        post_id: other
-        for post_id, other in (
-            (whole_number(a), whole_number(b))
-            for a, _, b in (
-                part.partition(":") for part in str(body.get("versions") or "").split(";")
-            )
-        )
-        if post_id is not None and other is not None
-    }
+    others = dict(version_pairs([str(body.get("versions") or "")]))
     # Workflow errors answer through the one table of planner/web/errors.py.
-    moved = workflow.reschedule_together(
-        db.session, current_user, post, version, scheduled_at, others
-    )
+    with workflow.undoable(db.session, [post]) as change:
+        moved = workflow.reschedule_together(
+            db.session, current_user, post, version, scheduled_at, others
+        )
     return jsonify(
         id=post.id,
         version=post.version,
@@ -441,8 +437,48 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         status=str(post.status),
         scheduled_at=post.scheduled_at.isoformat(),
         local=_when(post, access),
-        message=f"Moved to {_when(post, access)}.",
+        message=_moved(post, access),
+        undo={
+            "url": url_for("posts.undo", slug=slug),
+            "items": change.token,
+            "seconds": UNDO_OFFERED_SECONDS,
+        },
     )
+
+
+def _moved(post: Post, access: Access) -> str:
+    again = " It is a draft again: submit it for review." if post.status == Status.draft else ""
+    return f"Moved to {_when(post, access)}.{again}"
+
+
+@bp.route("/undo", methods=["POST"])
+@login_required
+def undo(slug: str):  # type: ignore[no-untyped-def]
+    """Take back a cancel or a move (the toast's Undo button, or calendar.js after a drag)."""
+    access = workspace_access(slug)
+    items = version_pairs([request.form.get("items") or ""])
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if not items:
+        if wants_json:
+            return json_error(400, "Nothing to undo.")
+        flash("Nothing to undo.", "error")
+        return redirect(url_for("calendar.week", slug=slug)), 303
+    try:
+        posts = workflow.undo(db.session, current_user, access.workspace, items)
+    except workflow.WorkflowError as error:
+        if wants_json:
+            return json_error(409, str(error))
+        flash(str(error), "error")
+    else:
+        message = "Undone: " + (
+            f"post #{posts[0].id} is {posts[0].status.label} again, {_when(posts[0], access)}."
+            if len(posts) == 1
+            else f"{len(posts)} posts are back as they were."
+        )
+        if wants_json:
+            return jsonify(message=message)
+        flash(message, "success")
+    return redirect(safe_next(request.form.get("next"), url_for("calendar.week", slug=slug))), 303
 
 
 @bp.route("/check-draft", methods=["POST"])
@@ -555,6 +591,11 @@ def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped
     function, message = TRANSITIONS[action]
     seen = _seen_versions()
     try:
+        if action == "cancel":
+            with workflow.undoable(db.session, [post]) as change:
+                workflow.cancel(db.session, current_user, post, form.version.data)
+            offer_undo(slug, f"Post #{post.id} cancelled: it will not be published.", change)
+            return redirect(url_for("posts.show", slug=slug, post_id=post.id)), 303
         if action == "approve":
             reason = request.form.get("override_reason")
             workflow.approve(db.session, current_user, post, form.version.data, reason, seen)

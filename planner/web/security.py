@@ -5,7 +5,7 @@ sign-in throttle (Flask-Limiter on the app's Redis)."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +64,19 @@ def whole_number(raw: object, maximum: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= maximum else None
+
+
+def version_pairs(values: Iterable[str]) -> list[tuple[int, int]]:
+    """Form values "post_id:version", or several joined by ";" (a card of several channels),
+    as pairs; malformed parts are dropped."""
+    pairs = []
+    for value in values:
+        for part in str(value).split(";"):
+            raw_id, _, raw_version = part.partition(":")
+            post_id, version = whole_number(raw_id), whole_number(raw_version)
+            if post_id is not None and version is not None:
+                pairs.append((post_id, version))
+    return pairs
 
 
 def external_url(url: str | None) -> str | None:

@@ -8,9 +8,12 @@ table, and this module is the one place that turns them into words.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, url_for
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, session, url_for
 from markupsafe import Markup, escape
 
+from planner import workflow
 from planner.models import Status
 
 bp = Blueprint("ui", __name__)
@@ -71,6 +74,21 @@ def icon(name: str, label: str | None = None) -> Markup:
     return Markup(f'<svg class="icon" {said}><use href="{href}"></use></svg>')
 
 
+# How long the page offers Undo; the workflow accepts a slower click (workflow.UNDO_SECONDS).
+UNDO_OFFERED_SECONDS = 10
+
+
+def offer_undo(slug: str, message: str, change: workflow.Change) -> None:
+    """Show `message` with an Undo button on the next page (the toast), for ten seconds."""
+    if change.items:
+        session["undo"] = {"slug": slug, "message": message, "items": change.token}
+
+
+def pending_undo() -> dict[str, Any] | None:
+    """The undo to offer on this page, once."""
+    return session.pop("undo", None)
+
+
 @bp.route("/favicon.ico")
 def favicon():  # type: ignore[no-untyped-def]
     """Browsers ask for /favicon.ico whatever the page says: answer with the SVG mark."""
@@ -82,6 +100,8 @@ def favicon():  # type: ignore[no-untyped-def]
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["icon"] = icon
+    app.jinja_env.globals["pending_undo"] = pending_undo
+    app.jinja_env.globals["UNDO_OFFERED_SECONDS"] = UNDO_OFFERED_SECONDS
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.globals["actor_label"] = actor_label
     app.jinja_env.filters["status_label"] = status_label
