@@ -38,7 +38,9 @@ def approved_group(session, team, networks=("x", "mastodon")):  # type: ignore[n
 def actions(session, post) -> list[str]:  # type: ignore[no-untyped-def]
     return list(
         session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
+            sa.select(AuditEvent.action)
+            .where(AuditEvent.post_id == post.id)
+            .order_by(AuditEvent.id)
         )
     )
 
