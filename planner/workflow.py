@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 import rules
 from planner import events, permissions, planning
 from planner.db import utcnow
+from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import (
     AuditEvent,
     Channel,
@@ -822,6 +823,72 @@ def bulk_approve(
             results.update({p.id: Outcome(p.id, True, "Approved.") for p in posts})
     # In the order of the selection, as the queue listed them.
     return [results[post_id] for post_id in dict.fromkeys(post_id for post_id, _ in selection)]
+
+
+def _cards(
+    session: Session, workspace: Workspace, cards: Sequence[Sequence[tuple[int, int]]]
+) -> tuple[list[tuple[Post, int, dict[int, int]]], list[Outcome]]:
+    """Calendar cards as (lead post, its version, the other variants' versions); ids of
+    another workspace or unknown ones are outcomes, never errors."""
+    found, missing = [], []
+    for card in cards:
+        if not card:
+            continue
+        (lead_id, version), others = card[0], dict(card[1:])
+        lead = session.get(Post, lead_id)
+        if lead is None or lead.workspace_id != workspace.id:
+            missing.append(Outcome(lead_id, False, "No such post in this workspace."))
+            continue
+        found.append((lead, version, others))
+    return found, missing
+
+
+def bulk_change(
+    session: Session,
+    actor: User,
+    workspace: Workspace,
+    action: str,
+    cards: Sequence[Sequence[tuple[int, int]]],
+    to_day: date | None = None,
+) -> tuple[list[Outcome], Change]:
+    """Submit, cancel or move several calendar cards (a card: a post and the variants shown
+    with it, with the versions seen). A move keeps each post's time of day and the days
+    between them: the earliest lands on `to_day`. One refused card does not stop the rest;
+    the Change lists what can be undone (cancels and moves)."""
+    found, outcomes = _cards(session, workspace, cards)
+    if action == "move":
+        if to_day is None:
+            raise InvalidPost({"to": "Pick the day to move the posts to."})
+        if found:
+            tz = workspace.timezone
+            first = min(local(lead.scheduled_at, tz).date() for lead, _, _ in found)
+            shift = to_day - first
+    with undoable(session, [lead for lead, _, _ in found]) as change:
+        for lead, version, others in found:
+            try:
+                if action == "submit":
+                    submit(session, actor, lead, version, others)
+                    said = "Submitted for review."
+                elif action == "cancel":
+                    for post_id, seen in [(lead.id, version), *others.items()]:
+                        post = session.get(Post, post_id)
+                        if post is None or post.group_id != lead.group_id:
+                            raise InvalidPost({"post": "That is not a variant of this post."})
+                        cancel(session, actor, post, seen)
+                    said = "Cancelled."
+                elif action == "move":
+                    at = local(lead.scheduled_at, workspace.timezone)
+                    moved_to = to_utc(at.date() + shift, at.time(), workspace.timezone)
+                    reschedule_together(session, actor, lead, version, moved_to, others)
+                    said = "Moved."
+                else:
+                    raise InvalidPost({"action": "Pick submit, move or cancel."})
+            except (WorkflowError, PermissionDenied, NonexistentLocalTime) as error:
+                session.rollback()
+                outcomes.append(Outcome(lead.id, False, str(error)))
+            else:
+                outcomes.append(Outcome(lead.id, True, said))
+    return outcomes, change
 
 
 def request_changes(

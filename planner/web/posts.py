@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     flash,
     jsonify,
     redirect,
@@ -20,7 +21,7 @@ from flask_login import current_user, login_required
 import rules
 from planner import planning, workflow
 from planner.db import db, utcnow
-from planner.localtime import NonexistentLocalTime, local, to_utc
+from planner.localtime import NonexistentLocalTime, local, parse_day, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post, Status
 from planner.web.access import (
     Access,
@@ -449,6 +450,49 @@ def reschedule_json(slug: str, post_id: int):  # type: ignore[no-untyped-def]
 def _moved(post: Post, access: Access) -> str:
     again = " It is a draft again: submit it for review." if post.status == Status.draft else ""
     return f"Moved to {_when(post, access)}.{again}"
+
+
+BULK = {"submit": "submit", "cancel": "cancel", "move": "reschedule"}
+BULK_DONE = {"submit": "submitted for review", "cancel": "cancelled", "move": "moved"}
+
+
+@bp.route("/bulk", methods=["POST"])
+@login_required
+def bulk(slug: str):  # type: ignore[no-untyped-def]
+    """The calendar's selection: submit, move or cancel several posts at once."""
+    action = request.form.get("action", "")
+    if action not in BULK:
+        abort(400, "Pick submit, move or cancel.")
+    access = workspace_access(slug, BULK[action])
+    back = safe_next(request.form.get("next"), url_for("calendar.week", slug=slug))
+    cards = [version_pairs([value]) for value in request.form.getlist("post")]
+    cards = [card for card in cards if card]
+    if not cards:
+        flash("Select at least one post first (the box on each post).", "error")
+        return redirect(back), 303
+    to_day = None
+    if action == "move":
+        try:
+            to_day = parse_day(request.form.get("to") or "", "the day to move to")
+        except ValueError as error:
+            flash(f"Not moved: {error}.", "error")
+            return redirect(back), 303
+    outcomes, change = workflow.bulk_change(
+        db.session, current_user, access.workspace, action, cards, to_day
+    )
+    done = [o for o in outcomes if o.ok]
+    refused = [o for o in outcomes if not o.ok]
+    summary = f"{len(done)} post{'' if len(done) == 1 else 's'} {BULK_DONE[action]}."
+    if refused:
+        flash(
+            f"Not {BULK_DONE[action]}: " + "; ".join(f"#{o.post_id}: {o.message}" for o in refused),
+            "error",
+        )
+    if done and change.items and action in ("cancel", "move"):
+        offer_undo(slug, summary, change)
+    elif done:
+        flash(summary, "success")
+    return redirect(back), 303
 
 
 @bp.route("/undo", methods=["POST"])
