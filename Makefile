@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-stamp
 NODE_STAMP := node_modules/.installed-stamp
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/planner_test
 
-.PHONY: install run test test-sqlite test-postgres lint format bench clean
+.PHONY: install run test test-sqlite test-postgres lint format bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ format: $(DEV_STAMP)
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# The README's pictures: the demo's main pages at 1366x768 and 390x844, in Debian's Chromium.
+screenshots: $(DEV_STAMP)
+	$(BIN)/python scripts/screenshots.py --out docs/screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -68,6 +69,7 @@ def serve(instance: Path, redis_url: str) -> tuple[str, object]:
     migrate.upgrade(url)
     with app.app_context():
         demo.seed(db.session, instance, echo=lambda _line: None)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server

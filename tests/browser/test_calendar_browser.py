@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +13,6 @@ from tests.browser.conftest import axe_violations, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-# UPDATE_SCREENSHOTS=1 pytest tests/browser refreshes the README's picture.
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "week.png"
 
 
 def _compose(page, base, slug, channel, text, day, time):  # type: ignore[no-untyped-def]
@@ -99,8 +95,6 @@ def test_the_demo_weeks_show_on_the_calendar_at_desktop_and_phone_width(
     page.goto(f"{live_server}/w/{demo.SLUG}/")
     assert page.locator("article.card").count() >= 6
     assert axe_violations(page) == []
-    if os.environ.get("UPDATE_SCREENSHOTS"):
-        page.screenshot(path=str(SCREENSHOT))
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     # At phone width the days stack and nothing scrolls sideways.
