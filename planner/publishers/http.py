@@ -85,12 +85,16 @@ def send(
     except requests.ConnectTimeout as error:
         raise TransientPublishError(f"could not connect to {url}: timed out") from error
     except requests.ReadTimeout as error:
-        raise _unknown_or_retry(url, deduplicates) from error
+        raise _unknown_or_retry(
+            url, deduplicates, f"did not answer within {TIMEOUT[1]} s"
+        ) from error
     except requests.ConnectionError as error:
         if _never_connected(error):
             raise TransientPublishError(f"could not connect to {url}") from error
         # The connection broke after the request went out: the post may exist.
-        raise _unknown_or_retry(url, deduplicates) from error
+        raise _unknown_or_retry(
+            url, deduplicates, "closed the connection before answering"
+        ) from error
     except requests.RequestException as error:
         raise PermanentPublishError(f"could not send to {url}: {type(error).__name__}") from error
     if response.status_code in TRANSIENT_STATUSES:
@@ -111,10 +115,12 @@ def _never_connected(error: requests.ConnectionError) -> bool:
     return isinstance(inner, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _unknown_or_retry(url: str, deduplicates: bool) -> Exception:
+def _unknown_or_retry(url: str, deduplicates: bool, what: str) -> Exception:
+    """The request went out and no answer came back (`what` says how): a deduplicating
+    target is asked again with the same key; any other may have made the post."""
     if deduplicates:
-        return TransientPublishError(f"{url} did not answer within {TIMEOUT[1]} s")
+        return TransientPublishError(f"{url} {what}; trying again with the same key")
     return OutcomeUnknownError(
-        f"outcome unknown: {url} did not answer within {TIMEOUT[1]} s; "
-        "check the channel before retrying"
+        f"outcome unknown: {url} {what}, after the post was sent; it may have been "
+        "published: check the channel before retrying"
     )
