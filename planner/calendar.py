@@ -89,6 +89,12 @@ class CalendarPost:
         return ";".join(f"{i}:{v}" for i, v in self.others)
 
     @property
+    def selection(self) -> str:
+        """The card as the selection form sends it: this post and the variants it shows."""
+        own = f"{self.id}:{self.version}"
+        return f"{own};{self.versions}" if self.others else own
+
+    @property
     def ids(self) -> tuple[int, ...]:
         return (self.id, *(i for i, _ in self.others))
 
@@ -273,21 +279,26 @@ def publishing_problems(
 ) -> tuple[list[Problem], int]:
     """The soonest failed or retrying posts (up to `limit`) and how many there are."""
     clause = (Post.status == Status.failed) | review.retrying_clause()
-    base = (
-        sa.select(Post.id, Channel.name, Post.scheduled_at, Post.status, Post.last_error)
+    rows = session.execute(
+        sa.select(
+            Post.id,
+            Channel.name,
+            Post.scheduled_at,
+            Post.status,
+            Post.last_error,
+            sa.func.count().over(),  # all of them, beside the first few
+        )
         .join(Channel, Channel.id == Post.channel_id)
         .where(Post.workspace_id == workspace.id, clause)
-    )
-    total = session.scalar(sa.select(sa.func.count()).select_from(base.subquery())) or 0
-    if not total:
-        return [], 0
-    rows = session.execute(base.order_by(Post.scheduled_at.desc(), Post.id).limit(limit))
+        .order_by(Post.scheduled_at.desc(), Post.id)
+        .limit(limit)
+    ).all()
     tz = zone(workspace.timezone)
     problems = [
         Problem(id, channel, at.astimezone(tz), status == Status.approved, error or "")
-        for id, channel, at, status, error in rows
+        for id, channel, at, status, error, _ in rows
     ]
-    return problems, total
+    return problems, rows[0][-1] if rows else 0
 
 
 @dataclass(frozen=True)
