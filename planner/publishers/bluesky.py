@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from atproto_client import Client, models
 from atproto_client.client.session import Session, SessionEvent
 from atproto_client.exceptions import (
@@ -216,14 +217,14 @@ class BlueskyPublisher(Publisher):
                         repo=session.did, collection=POST, rkey=rkey, record=record
                     )
                 )
-            except AtProtocolError:
+            except (AtProtocolError, httpx.HTTPError):
                 # The record may have been written before the error (an answer lost on the
                 # way back, a re-send running at the same time): look before failing.
                 found = self._existing(client, session.did, rkey, request.text)
                 if found is not None:
                     return found
                 raise
-        except (AtProtocolError, outbound.TargetRefused) as error:
+        except (AtProtocolError, httpx.HTTPError, outbound.TargetRefused) as error:
             raise failure(error, self.pds) from error
         return PublishResult(created.uri, post_address(created.uri))
 
@@ -310,7 +311,7 @@ class BlueskyPublisher(Publisher):
     def test(self) -> str:
         try:
             _, session = self._sign_in(fresh=True)
-        except (AtProtocolError, outbound.TargetRefused) as error:
+        except (AtProtocolError, httpx.HTTPError, outbound.TargetRefused) as error:
             raise failure(error, self.pds) from error
         return f"signed in to {urlsplit(self.pds).netloc} as @{session.handle}"
 
@@ -394,12 +395,20 @@ def failure(error: Exception, pds: str) -> PublishError:
         status = error.response.status_code if error.response is not None else 0
         if status >= 500:
             return TransientPublishError(f"Bluesky had an error of its own ({_detail(error)})")
+        if 300 <= status < 400:
+            return PermanentPublishError(
+                f"{pds} answered with a redirect ({_detail(error)}), which Planner does not "
+                "follow: enter the server's final URL in the channel"
+            )
         if status in (404, 501):
             return PermanentPublishError(
                 f"{pds} does not answer as an AT Protocol server ({_detail(error)}): check the "
                 "channel's URL"
             )
         return PermanentPublishError(f"Bluesky refused the request ({_detail(error)})")
+    if isinstance(error, httpx.HTTPError):
+        # What the SDK passes through as it is: a connection cut mid-answer, a broken answer.
+        return TransientPublishError(f"could not reach {pds} ({type(error).__name__})")
     if isinstance(error, ModelError):
         # An answer the SDK cannot read. If it came after the record was written, the re-send
         # finds the record.
