@@ -16,8 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskCliRunner
 
-from planner import events, workflow
+from planner import connections, events, workflow
+from planner.cli import main
 from planner.db import utcnow
 from planner.models import AuditEvent, Channel, Post, Status
 from planner.publishers import LoginRejected, Settings, for_channel
@@ -315,8 +317,6 @@ def test_the_outbox_test_says_whether_its_folder_is_writable(pub, session, team,
     blocked.write_text("not a folder")
     pub.config["PLANNER_OUTBOX"] = str(blocked)
     with pub.app_context():
-        from planner import connections
-
         result = connections.check(session, outbox, Settings.from_config(pub.config))
     assert not result.ok and not result.login_rejected and "cannot write" in result.message
     assert not fresh_channel(session, outbox).needs_reconnecting
@@ -393,3 +393,18 @@ def test_the_periodic_check_runs_once_per_tick_across_two_workers(
     # One sweep job per tick (its id is the tick's), however many workers elect it.
     ticks = {key.removeprefix("rq:job:sweep-") for key in swept}
     assert len(ticks) >= 3 and len(swept) == len(ticks)
+
+
+def test_an_operator_checks_a_channel_from_the_command_line(pub, session, team, sink, told):
+    toots = channel(session, team, "mastodon", sink.url, secret="expired-token")
+    runner = FlaskCliRunner(pub)
+    failed = runner.invoke(main, ["channel", "check", "--workspace", "acme", toots.name])
+    assert failed.exit_code == 1
+    assert f"{toots.name}: login_rejected: the target refused the channel's credentials" in (
+        failed.output
+    )
+    assert fresh_channel(session, toots).needs_reconnecting and len(reconnect_events(told)) == 1
+    outbox = runner.invoke(main, ["channel", "check", "--workspace", "acme", "X"])
+    assert outbox.exit_code == 0 and "X: ok: the outbox folder" in outbox.output
+    missing = runner.invoke(main, ["channel", "check", "--workspace", "acme", "Nope"])
+    assert missing.exit_code != 0 and "has no channel called 'Nope'" in missing.output
