@@ -373,6 +373,13 @@ class Pds:
                 if ref.uri not in self.records or self.cid_of(ref.uri) != ref.cid:
                     self._refuse(f"reply {name} {ref.uri} is not a post of that CID")
 
+    def xrpc_com_atproto_repo_deleteRecord(self, seen: Seen) -> tuple[int, Any]:
+        self._authorised(seen, self.access_tokens)
+        data = self._valid(seen.json(), models.ComAtprotoRepoDeleteRecord.Data, "deleteRecord")
+        with self.lock:
+            self.records.pop(f"at://{data.repo}/{data.collection}/{data.rkey}", None)
+        return 200, {}
+
     def xrpc_com_atproto_repo_getRecord(self, seen: Seen) -> tuple[int, Any]:
         params = self._valid(
             {k: v[0] for k, v in seen.params.items()},
