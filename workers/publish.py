@@ -209,7 +209,8 @@ def _sweep(app: Flask) -> dict[str, int]:
         sa.select(Post).where(Post.status == Status.publishing, Post.claimed_at < now - lease)
     ).all()
     for post in stuck:
-        # The kind alone says whether the target deduplicates; no secret needs opening.
+        # The kind alone says whether the target deduplicates (outbox by file name, Mastodon by
+        # Idempotency-Key, Bluesky by a record key made from ours); no secret needs opening.
         kind = PUBLISHERS.get(post.channel.publisher_kind)
         version = post.approved_version or 0
         if kind is not None and kind.deduplicates:
