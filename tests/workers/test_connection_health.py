@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskCliRunner
 
-from planner import connections, events, workflow
+from planner import connections, events, metrics, workflow
 from planner.cli import main
 from planner.db import utcnow
 from planner.models import AuditEvent, Channel, Post, Status
@@ -186,6 +186,10 @@ def test_a_401_marks_the_channel_holds_its_posts_and_tells_the_admins_once(
     assert len(sink.heads) == 1
     assert [fresh(session, p).status for p in posts] == [Status.approved] * 3
     assert len(sink.received) == 1 and len(reconnect_events(told)) == 1
+    with pub.app_context():
+        scraped = metrics.exposition(pub).decode()
+    assert "planner_channels_needing_reconnect 1.0" in scraped
+    assert 'planner_publish_events_total{outcome="held"} 1.0' in scraped
 
 
 def test_a_503_retries_as_before_and_leaves_the_channel_alone(
