@@ -208,7 +208,7 @@ class BlueskyPublisher(Publisher):
                 .isoformat(timespec="milliseconds")
                 .replace("+00:00", "Z"),
                 facets=client.detect_facets(request.text) or None,
-                reply=self._reply(client, request),
+                reply=self._reply(client, session.did, request),
                 embed=self._embed(client, request.images),
             )
             try:
@@ -248,10 +248,12 @@ class BlueskyPublisher(Publisher):
         return PublishResult(answer.uri, post_address(answer.uri))
 
     def _reply(
-        self, client: Client, request: PublishRequest
+        self, client: Client, did: str, request: PublishRequest
     ) -> models.AppBskyFeedPost.ReplyRef | None:
         """The reply reference: to the thread's earlier part, else to the post it answers."""
-        if request.thread_parent:
+        # An earlier part published elsewhere (the channel used another publisher then) has
+        # no record to answer: the part goes out on its own.
+        if request.thread_parent and request.thread_parent.startswith(f"at://{did}/"):
             parsed = AtUri.from_str(request.thread_parent)
             answer = client.com.atproto.repo.get_record(
                 models.ComAtprotoRepoGetRecord.Params(

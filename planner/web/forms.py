@@ -177,14 +177,6 @@ class ChannelForm(Form):
         if publisher is not None and publisher.needs_url and not field.data:
             raise ValidationError(f"The {self.publisher_kind.data} publisher needs a URL.")
 
-    def validate_handle(self, field: StringField) -> None:
-        publisher = PUBLISHERS.get(self.publisher_kind.data or "")
-        if publisher is not None and publisher.needs_handle and not (field.data or "").strip():
-            raise ValidationError(
-                f"The {self.publisher_kind.data} publisher signs in as this handle: enter the "
-                "account's handle (for example acme.bsky.social)."
-            )
-
 
 CATEGORY_CHOICES = choices(
     (c.value, f"{c.value.capitalize()}: {CATEGORY_DEFINITIONS[c]}") for c in Category

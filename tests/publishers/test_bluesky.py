@@ -136,6 +136,12 @@ def test_a_thread_part_replies_to_the_part_before_it_under_the_threads_root(pds)
     assert three["reply"]["parent"]["cid"] == pds.cid_of(second.external_id)
 
 
+def test_a_thread_whose_earlier_part_went_out_elsewhere_starts_afresh(pds):
+    # The channel published the first part through the outbox, then moved to Bluesky.
+    publisher(pds).publish(request("2/2 and more", thread_parent="post-1-v2"))
+    assert "reply" not in pds.posts()[0] and pds.problems == []
+
+
 def test_a_reply_to_a_bsky_post_address_answers_it_within_its_own_thread(pds):
     root = pds.add_foreign_post(*FRIEND, "Who else is at the fair?")
     theirs = pds.add_foreign_post(*FRIEND, "We are, hall 3", reply_root=root)

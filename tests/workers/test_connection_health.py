@@ -412,3 +412,31 @@ def test_an_operator_checks_a_channel_from_the_command_line(pub, session, team, 
     assert outbox.exit_code == 0 and "X: ok: the outbox folder" in outbox.output
     missing = runner.invoke(main, ["channel", "check", "--workspace", "acme", "Nope"])
     assert missing.exit_code != 0 and "has no channel called 'Nope'" in missing.output
+
+
+def test_an_admin_adds_a_bluesky_channel_with_its_handle_and_an_app_password(
+    pub, session, team, pds
+):
+    admin = signed_in(pub, "admin@example.com")
+    slug = team.workspace.slug
+    form = {
+        "network": "bluesky",
+        "name": "Bluesky",
+        "handle": "",
+        "publisher_kind": "bluesky",
+        "target_url": pds.url,
+        "secret": pds.password,
+    }
+    refused = admin.post(f"/w/{slug}/channels/new", form)
+    assert refused.status_code == 422
+    assert "signs in as the channel&#39;s handle" in refused.get_data(as_text=True)
+    assert pds.password not in refused.get_data(as_text=True)
+    assert admin.post(f"/w/{slug}/channels/new", {**form, "handle": "acme.test"}).status_code == 302
+    sky = session.scalars(sa.select(Channel).where(Channel.name == "Bluesky")).one()
+    assert sky.publisher_secret.startswith("fernet:") and pds.password not in sky.publisher_secret
+    assert PUBLISHING.box.open(sky.publisher_secret) == pds.password
+    page = admin.post(f"/w/{slug}/channels/{sky.id}/test", follow_redirects=True)
+    assert "Bluesky: signed in to 127.0.0.1" in page.get_data(as_text=True)
+    assert "as @acme.test" in page.get_data(as_text=True)
+    listing = admin.get(f"/w/{slug}/channels/").get_data(as_text=True)
+    assert "Works" in listing
