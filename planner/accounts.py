@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from planner import models, secrets_box, tokens
+from planner import models, secrets_box, tokens, workflow
 from planner.db import utcnow
 from planner.localtime import is_valid_timezone
 from planner.models import (
@@ -237,6 +237,10 @@ def save_channel(
 
     `publishing` (the app's publisher settings) seals the secret and says whether private
     target addresses are allowed; it is needed whenever a secret or a URL is given.
+
+    A channel that needs reconnecting is reconnected by a change of how it signs in (a new
+    secret, handle, URL or publisher): its held posts go out, or are marked missed when held
+    past the grace period (workflow.channel_reconnected).
     """
     if network not in NETWORKS:
         raise AccountError(f"Unknown network '{network}'; choose one of {', '.join(NETWORKS)}.")
@@ -256,6 +260,13 @@ def save_channel(
             raise AccountError(f"That URL cannot be used: {error}.", "target_url") from error
     elif publisher.needs_url:
         raise AccountError(f"The {publisher_kind} publisher needs a URL.", "target_url")
+    handle = handle.strip()
+    if publisher.needs_handle and not handle:
+        raise AccountError(
+            f"The {publisher_kind} publisher signs in as the channel's handle: enter the "
+            "account's handle (for example acme.bsky.social).",
+            "handle",
+        )
     clash = session.scalar(
         sa.select(Channel.id).where(Channel.workspace_id == workspace.id, Channel.name == name)
     )
@@ -265,13 +276,19 @@ def save_channel(
     if channel is None:
         channel = Channel(workspace_id=workspace.id)
         session.add(channel)
-    channel.network, channel.name, channel.handle = network, name, handle.strip()
+    sign_in_before = (
+        channel.publisher_kind,
+        channel.handle,
+        (channel.publisher_settings or {}).get("url", ""),
+    )
+    channel.network, channel.name, channel.handle = network, name, handle
     channel.publisher_kind = publisher_kind
     channel.publisher_settings = {"url": target_url} if target_url else {}
     if clear_secret:
         channel.publisher_secret = None
     elif secret and publishing is not None:
         channel.publisher_secret = publishing.box.seal(secret)
+    reconnects = bool(secret) or sign_in_before != (publisher_kind, handle, target_url)
     session.flush()
     # The secret itself never goes into the audit trail, only whether one is set.
     _audit(
@@ -287,6 +304,11 @@ def save_channel(
         },
     )
     session.commit()
+    if not created and reconnects and channel.needs_reconnecting:
+        grace = publishing.grace if publishing is not None else Settings.grace
+        workflow.channel_reconnected(
+            session, channel, actor, grace, "the channel's sign-in settings were changed"
+        )
     return channel
 
 

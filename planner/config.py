@@ -82,6 +82,10 @@ PUBLISHING_DEFAULTS = {
     "PUBLISH_LEASE_SECONDS": 300,
     "PUBLISH_BACKOFF_SECONDS": 30,
     "SWEEP_INTERVAL_SECONDS": 60,
+    # Connection health: every channel's login is checked this often (daily), and again this
+    # long before the first post of each local day on the channel.
+    "CONNECTION_CHECK_SECONDS": 86400,
+    "CONNECTION_CHECK_AHEAD_SECONDS": 900,
 }
 
 
@@ -134,7 +138,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
     if env.get("SECRET_KEY"):
         settings["SECRET_KEY"] = env["SECRET_KEY"]
     # Publishing: how many attempts, how late a post may still go out after no worker ran,
-    # how long a claim may last before the sweeper steps in, and how often it looks.
+    # how long a claim may last before the sweeper steps in, how often it looks, and how
+    # often channels' logins are checked.
     for name, default in PUBLISHING_DEFAULTS.items():
         settings[name] = float(env.get(name, default))
     if env.get("SERVER_NAME"):

@@ -7,7 +7,9 @@ a restarted or added host changes nothing.
 - `planner_workers`: `planner worker` processes alive.
 - `planner_posts{status}`: posts per status, all workspaces.
 - `planner_publish_events_total{outcome}`: publishing outcomes as the audit trail recorded
-  them (attempt, published, retry, failed, outcome_unknown).
+  them (attempt, published, retry, held, failed, outcome_unknown).
+- `planner_channels_needing_reconnect`: channels whose login the target refused (their posts
+  are held until someone reconnects them: worth an alert).
 - `planner_publish_lateness_seconds`: from a post's time to its publication, over every
   published post (a cumulative histogram).
 """
@@ -33,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from planner import queue
 from planner.db import db
-from planner.models import AuditEvent, Post, Status
+from planner.models import AuditEvent, Channel, Post, Status
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 # Audit actions of publishing, by the outcome label they get.
@@ -41,6 +43,7 @@ PUBLISH_EVENTS = {
     "publish_attempt": "attempt",
     "published": "published",
     "publish_retry": "retry",
+    "publish_held": "held",
     "publish_failed": "failed",
     "outcome_unknown": "outcome_unknown",
 }
@@ -101,6 +104,21 @@ class PlannerCollector(Collector):
         for action, outcome in PUBLISH_EVENTS.items():
             events.add_metric([outcome], float(counted.get(action, 0)))
         yield events
+
+        marked = GaugeMetricFamily(
+            "planner_channels_needing_reconnect",
+            "Channels whose login the target refused; their approved posts are held.",
+        )
+        marked.add_metric(
+            [],
+            float(
+                session.scalar(
+                    sa.select(sa.func.count()).where(Channel.needs_reconnecting_at.is_not(None))
+                )
+                or 0
+            ),
+        )
+        yield marked
 
         buckets, total = lateness(session)
         yield HistogramMetricFamily(

@@ -134,12 +134,26 @@ class Channel(Base):
     publisher_secret: Mapped[str | None] = mapped_column(sa.Text, default=None)
     caps: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the target refused the channel's login (401/403, an app password revoked): its
+    # due posts are held, not failed, until a successful test or a new secret clears it.
+    needs_reconnecting_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    needs_reconnecting_reason: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    # The last connection check (the daily one, the one before the day's first post, or a
+    # person's "Test connection"): when it started, what it found, and whether that was fine
+    # (None: never checked).
+    connection_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    connection_check: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    connection_ok: Mapped[bool | None] = mapped_column(default=None)
 
     workspace: Mapped[Workspace] = relationship(back_populates="channels")
 
     @property
     def has_secret(self) -> bool:
         return bool(self.publisher_secret)
+
+    @property
+    def needs_reconnecting(self) -> bool:
+        return self.needs_reconnecting_at is not None
 
 
 class PostGroup(Base):

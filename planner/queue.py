@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from planner import logs, workflow
 from planner.db import utcnow
-from planner.models import Post, Status, Workspace
+from planner.models import Channel, Post, Status, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ PUBLISH_JOB = "workers.publish.publish_post"
 SWEEP_JOB = "workers.publish.sweep"
 RENDER_JOB = "workers.feeds.render_feed"
 IMPORT_JOB = "workers.imports.import_plan"
+CHECK_JOB = "workers.connections.check_channel"
 
 # Job states in which a publish job will still run, or runs now.
 LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -182,6 +183,23 @@ def enqueue_sweep(connection: redis.Redis, tick: int, interval: float) -> Job:
         result_ttl=int(interval * 5),
         ttl=int(interval * 2) + 1,
         description="sweep",
+    )
+
+
+def enqueue_check(connection: redis.Redis, channel_id: int, claimed_at: datetime) -> Job:
+    """A channel's connection check, claimed at `claimed_at` by the sweep
+    (planner/connections.py); a check not started within ten minutes is dropped, as the next
+    one is due soon enough."""
+    return Queue("default", connection=connection).enqueue(
+        CHECK_JOB,
+        channel_id,
+        job_id=f"check-channel-{channel_id}-{int(claimed_at.timestamp())}",
+        ttl=600,
+        result_ttl=3600,
+        failure_ttl=7 * 86400,
+        job_timeout=120,
+        description=f"check the connection of channel {channel_id}",
+        meta=_origin(),
     )
 
 
@@ -348,12 +366,29 @@ class Overview:
     next_due: list[Post]
     recent_failures: list[Post]
     overdue: list[Post]
+    # Channels whose login the target refused, each with how many approved posts it holds.
+    needs_reconnecting: list[tuple[Channel, int]]
 
 
 def overview(session: Session, workspace: Workspace) -> Overview:
-    """Workers alive, queue depths, the next posts due, recent failures, and approved posts
-    whose time passed without a worker taking them (no worker, or no Redis)."""
+    """Workers alive, queue depths, the next posts due, recent failures, channels that need
+    reconnecting and the posts they hold, and approved posts whose time passed without a
+    worker taking them (no worker, or no Redis; held posts are not among them)."""
     now = utcnow()
+    marked = list(
+        session.scalars(
+            sa.select(Channel)
+            .where(Channel.workspace_id == workspace.id, Channel.needs_reconnecting_at.is_not(None))
+            .order_by(Channel.name)
+        )
+    )
+    held = dict(
+        session.execute(
+            sa.select(Post.channel_id, sa.func.count())
+            .where(Post.channel_id.in_([c.id for c in marked]), Post.status == Status.approved)
+            .group_by(Post.channel_id)
+        ).all()
+    )
 
     def posts(*where: Any, order: Any, limit: int = 10) -> list[Post]:
         return list(
@@ -373,6 +408,7 @@ def overview(session: Session, workspace: Workspace) -> Overview:
     overdue = posts(
         Post.status.in_([Status.approved, Status.publishing]),
         Post.scheduled_at < now - timedelta(minutes=2),
+        Post.channel_id.not_in([c.id for c in marked]),
         order=Post.scheduled_at,
     )
     try:
@@ -384,4 +420,14 @@ def overview(session: Session, workspace: Workspace) -> Overview:
         ok = True
     except redis.RedisError:
         states, busy, depths, scheduled, ok = [], 0, {}, 0, False
-    return Overview(ok, len(states), busy, depths, scheduled, next_due, failures, overdue)
+    return Overview(
+        ok,
+        len(states),
+        busy,
+        depths,
+        scheduled,
+        next_due,
+        failures,
+        overdue,
+        [(channel, held.get(channel.id, 0)) for channel in marked],
+    )

@@ -1250,3 +1250,137 @@ def undo(
     if posts:
         _finish(session, posts[0], *posts[1:])
     return posts
+
+
+# --- Channels whose login stopped working ----------------------------------------------------
+# A target that refuses a channel's login (401/403, a revoked app password) will refuse every
+# post of that channel. Instead of failing them one by one, the channel is marked "needs
+# reconnecting" and its due posts are held: they stay approved, no job publishes them, and the
+# grace period does not run out on them while they wait. A successful connection test or a new
+# secret reconnects the channel: its posts go out, and those held past the grace period are
+# marked missed, as posts missed while no worker ran are.
+
+
+def hold(session: Session, post_id: int, approved_version: int, reason: str) -> bool:
+    """publishing -> approved after the target refused the channel's login. No job is enqueued:
+    the post waits for `channel_reconnected`."""
+    return _settle(
+        session,
+        post_id,
+        approved_version,
+        Status.publishing,
+        "publish_held",
+        reason,
+        notify=False,
+        status=Status.approved,
+        last_error=reason,
+        claimed_at=None,
+    )
+
+
+def _channel_audit(
+    session: Session, channel: Channel, actor: User | None, action: str, note: str | None
+) -> None:
+    session.add(
+        AuditEvent(
+            workspace_id=channel.workspace_id,
+            actor_id=actor.id if actor else None,
+            action=action,
+            after={"channel": channel.name, "channel_id": channel.id},
+            note=note,
+        )
+    )
+
+
+def mark_needs_reconnecting(
+    session: Session, channel_id: int, reason: str, actor: User | None = None
+) -> bool:
+    """Mark the channel "needs reconnecting" (when and why) unless it already is. Returns
+    whether this call marked it; only then are the admins told (one event per transition, not
+    one per post: every worker that meets the refused login calls this, one wins)."""
+    result = session.execute(
+        sa.update(Channel)
+        .where(Channel.id == channel_id, Channel.needs_reconnecting_at.is_(None))
+        .values(needs_reconnecting_at=utcnow(), needs_reconnecting_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False
+    channel = session.get(Channel, channel_id)
+    assert channel is not None
+    session.refresh(channel)
+    _channel_audit(session, channel, actor, "channel_needs_reconnecting", reason)
+    session.commit()
+    events.emit(
+        session,
+        events.Event(
+            events.CHANNEL_NEEDS_RECONNECTING,
+            channel.workspace_id,
+            actor.id if actor is not None else None,
+            channel_id=channel.id,
+            data={"channel": channel.name, "reason": reason},
+        ),
+    )
+    return True
+
+
+def held_posts(session: Session, channel: Channel) -> list[Post]:
+    """The approved posts of a channel that needs reconnecting, in time order."""
+    return list(
+        session.scalars(
+            sa.select(Post)
+            .where(Post.channel_id == channel.id, Post.status == Status.approved)
+            .order_by(Post.scheduled_at, Post.id)
+        )
+    )
+
+
+def channel_reconnected(
+    session: Session,
+    channel: Channel,
+    actor: User | None,
+    grace: timedelta,
+    how: str,
+    *,
+    now: datetime | None = None,
+) -> list[Post]:
+    """Clear the channel's "needs reconnecting" mark (`how`: what reconnected it, for the
+    history) and release its held posts: those due within `grace` go out (their jobs are
+    enqueued), older ones are marked missed. Returns the posts released to publish; nothing
+    happens for a channel that was not marked."""
+    since = channel.needs_reconnecting_at
+    result = session.execute(
+        sa.update(Channel)
+        .where(Channel.id == channel.id, Channel.needs_reconnecting_at.is_not(None))
+        .values(needs_reconnecting_at=None, needs_reconnecting_reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return []
+    session.refresh(channel)
+    _channel_audit(session, channel, actor, "channel_reconnected", how)
+    session.commit()
+    now = now or utcnow()
+    workspace = session.get(Workspace, channel.workspace_id)
+    assert workspace is not None
+    released = []
+    for post in held_posts(session, channel):
+        late = now - post.scheduled_at
+        # A paused workspace decides when it resumes (the grace rule of the job then).
+        if late > grace and not workspace.publishing_paused and post.approved_version:
+            waited = f" for {int((now - since).total_seconds() // 60)} minutes" if since else ""
+            mark_failed(
+                session,
+                post.id,
+                post.approved_version,
+                f"missed: it was due {int(late.total_seconds() // 60)} minutes ago and was held"
+                f"{waited} while {channel.name} needed reconnecting; reschedule it or retry to "
+                "publish it now",
+                from_status=Status.approved,
+            )
+            continue
+        for hook in after_change:
+            hook(post)
+        released.append(post)
+    return released

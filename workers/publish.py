@@ -9,17 +9,19 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis
 import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import joinedload
 
-from planner import publishers, queue, workflow
+from planner import connections, publishers, queue, workflow
 from planner.db import db, utcnow
-from planner.models import Post, Status, Workspace, publish_key
+from planner.models import Channel, Post, Status, Workspace, publish_key
 from planner.publishers import (
+    PUBLISHERS,
+    LoginRejected,
     OutcomeUnknownError,
     PermanentPublishError,
     PublishRequest,
@@ -58,6 +60,10 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         return "superseded"
     if post.workspace.publishing_paused:
         return "paused"
+    if post.channel.needs_reconnecting:
+        # Held, not failed, and not missed while held: reconnecting the channel releases it
+        # (workflow.channel_reconnected), which decides then whether it is still in time.
+        return "held"
     now = utcnow()
     if post.scheduled_at > now + timedelta(seconds=5):
         return "not-due"
@@ -77,19 +83,32 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         return "lost-race"
     session.refresh(post)
     channel = post.channel
-    request = PublishRequest(
-        post_id=post.id,
-        channel=channel.name,
-        network=channel.network,
-        text=post.text,
-        scheduled_at=post.scheduled_at,
-        key=publish_key(post.id, approved_version, post.key_generation),
-    )
     try:
         publisher = for_channel(channel, publishers.Settings.from_config(app.config))
+        request = PublishRequest(
+            post_id=post.id,
+            channel=channel.name,
+            network=channel.network,
+            text=post.text,
+            scheduled_at=post.scheduled_at,
+            key=publish_key(post.id, approved_version, post.key_generation),
+            reply_to=post.reply_to,
+            thread_parent=_thread_parent(session, post) if publisher.threads else None,
+        )
         result = publisher.publish(request)
     except TransientPublishError as error:
         return _transient(app, session, post, approved_version, error)
+    except LoginRejected as error:
+        # Every post of the channel would meet the same refusal: hold this one and mark the
+        # channel (the admins are told once), rather than fail posts one by one.
+        workflow.hold(
+            session,
+            post_id,
+            approved_version,
+            f"held until {channel.name} is reconnected: {error}",
+        )
+        workflow.mark_needs_reconnecting(session, channel.id, str(error))
+        return "held"
     except OutcomeUnknownError as error:
         workflow.mark_failed(session, post_id, approved_version, str(error), outcome_unknown=True)
         return "outcome-unknown"
@@ -98,6 +117,36 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         return "failed"
     workflow.mark_published(session, post_id, approved_version, result.external_id, result.url)
     return "published"
+
+
+def _thread_parent(session: sa.orm.Session, post: Post) -> str | None:
+    """The external id of the thread's part published just before this one on the same
+    channel; TransientPublishError while that part has yet to go out (parts due together are
+    published in order: the later one waits for its backoff)."""
+    if not post.thread:
+        return None
+    earlier = session.scalars(
+        sa.select(Post)
+        .where(
+            Post.channel_id == post.channel_id,
+            Post.thread == post.thread,
+            Post.id != post.id,
+            Post.status.in_([Status.approved, Status.publishing, Status.published]),
+            sa.or_(
+                Post.scheduled_at < post.scheduled_at,
+                sa.and_(Post.scheduled_at == post.scheduled_at, Post.id < post.id),
+            ),
+        )
+        .order_by(Post.scheduled_at.desc(), Post.id.desc())
+        .limit(1)
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.status != Status.published:
+        raise TransientPublishError(
+            f"waiting for the thread's earlier part (post #{earlier.id}) to go out first"
+        )
+    return earlier.external_id
 
 
 def _transient(
@@ -137,14 +186,17 @@ def _sweep(app: Flask) -> dict[str, int]:
     connection = queue.redis_for(app)
     now = utcnow()
     horizon = now + timedelta(seconds=2 * float(app.config["SWEEP_INTERVAL_SECONDS"]))
-    counts = {"enqueued": 0, "resent": 0, "unknown": 0}
+    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0}
     due = session.scalars(
         sa.select(Post)
         .join(Workspace, Workspace.id == Post.workspace_id)
+        .join(Channel, Channel.id == Post.channel_id)
         .where(
             Post.status == Status.approved,
             Post.scheduled_at <= horizon,
             Workspace.publishing_paused.is_(False),
+            # Held until their channel is reconnected, which enqueues them itself.
+            Channel.needs_reconnecting_at.is_(None),
         )
         .order_by(Post.scheduled_at)
     ).all()
@@ -157,9 +209,11 @@ def _sweep(app: Flask) -> dict[str, int]:
         sa.select(Post).where(Post.status == Status.publishing, Post.claimed_at < now - lease)
     ).all()
     for post in stuck:
-        publisher = for_channel(post.channel, publishers.Settings.from_config(app.config))
+        # The kind alone says whether the target deduplicates (outbox by file name, Mastodon by
+        # Idempotency-Key, Bluesky by a record key made from ours); no secret needs opening.
+        kind = PUBLISHERS.get(post.channel.publisher_kind)
         version = post.approved_version or 0
-        if publisher.deduplicates:
+        if kind is not None and kind.deduplicates:
             # The same key again: the target answers with the post it may already have made.
             if workflow.release_for_retry(
                 session,
@@ -174,9 +228,27 @@ def _sweep(app: Flask) -> dict[str, int]:
             session, post.id, version, OUTCOME_UNKNOWN + " before retrying", outcome_unknown=True
         ):
             counts["unknown"] += 1
+    counts["checks"] = _schedule_checks(app, session, connection, now)
     if any(counts.values()):
         log.info("job=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
+
+
+def _schedule_checks(
+    app: Flask, session: sa.orm.Session, connection: redis.Redis, now: datetime
+) -> int:
+    """Enqueue the connection checks that are due (daily, and before a local day's first
+    post); each channel is claimed in the database first, so a check runs once even when
+    sweeps of several ticks or hosts overlap."""
+    every = timedelta(seconds=float(app.config["CONNECTION_CHECK_SECONDS"]))
+    ahead = timedelta(seconds=float(app.config["CONNECTION_CHECK_AHEAD_SECONDS"]))
+    scheduled = 0
+    for channel_id, older_than in connections.due_checks(session, now, every, ahead):
+        claimed_at = connections.claim_check(session, channel_id, older_than)
+        if claimed_at is not None:
+            queue.enqueue_check(connection, channel_id, claimed_at)
+            scheduled += 1
+    return scheduled
 
 
 def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> None:

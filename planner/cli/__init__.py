@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask.cli import AppGroup, FlaskGroup, NoAppException, with_appcontext
 
-from planner import accounts, create_app, demo, migrate
+from planner import accounts, connections, create_app, demo, migrate
 from planner.cli import bulk, check, feeds, health, posts
 from planner.cli.params import USER, WORKSPACE
 from planner.config import ConfigurationError
 from planner.db import db
 from planner.feeds import configured_base_url
-from planner.models import Role, User, Workspace
+from planner.models import Channel, Role, User, Workspace
 from planner.publishers import Settings
 from planner.secrets_box import SecretsBox, SecretUnreadable
 
@@ -171,7 +171,12 @@ def channel_group() -> None:
 @click.option("--name", required=True)
 @click.option("--handle", default="")
 @click.option("--publisher", default="outbox", show_default=True)
-@click.option("--url", "target_url", default="", help="Webhook URL or Mastodon instance.")
+@click.option(
+    "--url",
+    "target_url",
+    default="",
+    help="Webhook URL, Mastodon instance or Bluesky server (empty: https://bsky.social).",
+)
 @click.option("--secret-from-env", default=None, help="Read the secret from this variable.")
 def channel_add(
     workspace: Workspace,
@@ -201,6 +206,25 @@ def channel_add(
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"added channel {channel.name} ({channel.network}) to {workspace.slug}")
+
+
+@channel_group.command("check")
+@click.option("--workspace", type=WORKSPACE, required=True)
+@click.argument("name")
+def channel_check(workspace: Workspace, name: str) -> None:
+    """Test a channel's connection now, as its "Test connection" button does: a refused
+    login marks it "needs reconnecting", a pass reconnects it. Exits 1 when it fails."""
+    channel = db.session.scalar(
+        sa.select(Channel).where(Channel.workspace_id == workspace.id, Channel.name == name)
+    )
+    if channel is None:
+        raise click.ClickException(f"{workspace.slug} has no channel called '{name}'")
+    result = connections.check(db.session, channel, Settings.from_config(current_app.config))
+    click.echo(f"{channel.name}: {result.outcome}: {result.message}")
+    if result.released:
+        click.echo(f"reconnected: {result.released} held post(s) going out")
+    if not result.ok:
+        raise SystemExit(1)
 
 
 @main.command("demo")

@@ -3,7 +3,8 @@
 Three kinds of failure, because each is handled differently (docs/design.md, "Publishing"):
 a transient one is retried with backoff, a permanent one fails the post with the reason, and
 an unknown outcome (the request may have been carried out) waits for a person unless the
-target deduplicates idempotency keys.
+target deduplicates idempotency keys. One permanent failure is special: a login the target
+refuses (`LoginRejected`) marks the channel "needs reconnecting" and holds its posts.
 """
 
 from __future__ import annotations
@@ -15,8 +16,24 @@ from typing import Any, ClassVar, TypeVar
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image that goes out with a post: its bytes, media type and alt text (what a screen
+    reader says instead of the picture)."""
+
+    data: bytes
+    mime_type: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
 class PublishRequest:
-    """What a publisher gets: plain values, never ORM rows."""
+    """What a publisher gets: plain values, never ORM rows.
+
+    `reply_to` is whom the post answers (an account, or the address of a post); `thread_parent`
+    is the external id of the part of the same thread on the same channel published just
+    before this one (None for a thread's first part and for posts outside a thread).
+    `images` go out with the post, in order; publishers that cannot carry images ignore them.
+    """
 
     post_id: int
     channel: str
@@ -24,6 +41,9 @@ class PublishRequest:
     text: str
     scheduled_at: datetime
     key: str  # idempotency key: post-<id>-v<version>[-g<generation>]
+    reply_to: str | None = None
+    thread_parent: str | None = None
+    images: tuple[Image, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The post as the outbox writes it and a webhook receives it."""
@@ -56,7 +76,13 @@ class TransientPublishError(PublishError):
 
 
 class PermanentPublishError(PublishError):
-    """Retrying will not help (4xx, bad credentials, bad settings)."""
+    """Retrying will not help (4xx, bad settings)."""
+
+
+class LoginRejected(PermanentPublishError):
+    """The target refused the channel's login (401, 403, a password that no longer works):
+    nothing the channel sends can succeed until a person reconnects it. The worker holds the
+    channel's posts instead of failing them one by one (docs/design.md, "Connection health")."""
 
 
 class OutcomeUnknownError(PublishError):
@@ -73,6 +99,8 @@ class Target:
     secret: str | None
     outbox: str
     allow_private: bool = False
+    # The account the channel publishes as, where the target needs one to sign in (Bluesky).
+    handle: str = ""
 
 
 class Publisher(ABC):
@@ -83,6 +111,11 @@ class Publisher(ABC):
     description: ClassVar[str]
     # Whether the channel must have a URL (a webhook, an instance).
     needs_url: ClassVar[bool] = False
+    # Whether the channel must name its account in its handle (Bluesky signs in with it).
+    needs_handle: ClassVar[bool] = False
+    # Whether the target links the parts of a thread: such a publisher needs the earlier part
+    # published first, and gets its external id as `thread_parent`.
+    threads: ClassVar[bool] = False
     # True when the target treats a repeated idempotency key as the same post, so
     # re-sending after a crash cannot publish twice.
     deduplicates: ClassVar[bool] = False
@@ -96,8 +129,9 @@ class Publisher(ABC):
 
     @abstractmethod
     def test(self) -> str:
-        """Check the settings without publishing; returns what was confirmed, or raises
-        PublishError saying what is wrong."""
+        """Check the settings and the login without publishing; returns what was confirmed,
+        or raises PublishError saying what is wrong: LoginRejected for a login the target
+        refuses, TransientPublishError for a target that is down for now."""
 
 
 PUBLISHERS: dict[str, type[Publisher]] = {}

@@ -11,6 +11,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 
 from planner.publishers import outbound
 from planner.publishers.base import (
+    LoginRejected,
     OutcomeUnknownError,
     PermanentPublishError,
     TransientPublishError,
@@ -18,6 +19,8 @@ from planner.publishers.base import (
 
 TIMEOUT = outbound.TIMEOUT
 TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}
+# The target refused the channel's login: the channel needs reconnecting.
+LOGIN_STATUSES = {401, 403}
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -66,10 +69,12 @@ def send(
     *,
     deduplicates: bool,
     allow_private: bool = False,
+    answered: frozenset[int] = frozenset(),
     **kwargs: object,
 ) -> requests.Response:
     """Send through the outbound guard and sort the outcome into success, transient,
-    permanent or unknown."""
+    permanent (LoginRejected for 401 and 403) or unknown. Statuses in `answered` come back
+    as responses for the caller to read."""
     try:
         outbound.check_url(url, allow_private=allow_private)
     except outbound.TargetRefused as error:
@@ -97,8 +102,12 @@ def send(
         ) from error
     except requests.RequestException as error:
         raise PermanentPublishError(f"could not send to {url}: {type(error).__name__}") from error
+    if response.status_code in answered:
+        return response
     if response.status_code in TRANSIENT_STATUSES:
         raise TransientPublishError(_reason(response), retry_after(response))
+    if response.status_code in LOGIN_STATUSES:
+        raise LoginRejected(_reason(response))
     if response.status_code >= 400:
         raise PermanentPublishError(_reason(response))
     if 300 <= response.status_code < 400:

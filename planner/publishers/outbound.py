@@ -4,8 +4,9 @@ A channel's URL comes from an admin, so it may point inwards: at Redis on 127.0.
 cloud metadata service on 169.254.169.254, or a private service. Targets must be http(s) and
 resolve to public addresses only; the check runs when a channel is saved and again at every
 connection (DNS can change between the two), where the connection is pinned to the address
-that was checked (requests-hardened). Redirects are never followed. An explicit
-PUBLISH_ALLOW_PRIVATE_TARGETS lets tests and on-premise targets through.
+that was checked (requests-hardened for requests, `GuardedTransport` for httpx, which the
+Bluesky SDK uses). Redirects are never followed. An explicit PUBLISH_ALLOW_PRIVATE_TARGETS lets
+tests and on-premise targets through.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
 import requests
 from requests_hardened import Config, HTTPSession
 
@@ -64,21 +66,24 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
         raise TargetRefused("put credentials in the secret field, not in the URL")
     if allow_private:
         return url.strip()
+    public_addresses(parts.hostname, port or (443 if parts.scheme == "https" else 80))
+    return url.strip()
+
+
+def public_addresses(host: str, port: int) -> list[str]:
+    """The addresses of `host`, in the resolver's order; TargetRefused unless every one of them
+    is public (a name with one private address among public ones could be made to reach it)."""
     try:
-        found = socket.getaddrinfo(
-            parts.hostname,
-            port or (443 if parts.scheme == "https" else 80),
-            type=socket.SOCK_STREAM,
-        )
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise TargetRefused(f"the host {parts.hostname} cannot be found") from error
-    addresses = {str(info[4][0]) for info in found}
+        raise TargetRefused(f"the host {host} cannot be found") from error
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
     if not addresses or not all(is_public(a) for a in addresses):
         raise TargetRefused(
-            f"{parts.hostname} is a private or local address; publishing targets must be "
-            "on the public internet"
+            f"{host} is a private or local address; publishing targets must be on the public "
+            "internet"
         )
-    return url.strip()
+    return addresses
 
 
 def session(*, allow_private: bool = False) -> requests.Session:
@@ -92,3 +97,34 @@ def session(*, allow_private: bool = False) -> requests.Session:
             default_timeout=TIMEOUT,
         )
     )
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """An httpx transport that sends only to public addresses, for clients built on httpx
+    (the Bluesky SDK). Each request's host is resolved and checked here, and the connection
+    goes to the address that was checked: the URL's host becomes that address, the Host
+    header keeps the name, and TLS still verifies the certificate against the name (httpcore's
+    `sni_hostname` extension). A refused target raises TargetRefused before anything is sent.
+    Use it with `follow_redirects=False`, as `httpx_client` does."""
+
+    def __init__(self, *, allow_private: bool = False) -> None:
+        super().__init__(retries=0)
+        self.allow_private = allow_private
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        if url.scheme not in ("http", "https") or not url.host:
+            raise TargetRefused("use an http:// or https:// URL with a host name")
+        if url.username or url.password:
+            raise TargetRefused("put credentials in the secret field, not in the URL")
+        if not self.allow_private:
+            port = url.port or (443 if url.scheme == "https" else 80)
+            address = public_addresses(url.host, port)[0]
+            request.extensions = {**request.extensions, "sni_hostname": url.host}
+            request.url = url.copy_with(host=address)
+        return super().handle_request(request)
+
+
+def httpx_timeout() -> httpx.Timeout:
+    """TIMEOUT for httpx: seconds to connect, seconds for each read and write."""
+    return httpx.Timeout(TIMEOUT[1], connect=TIMEOUT[0])

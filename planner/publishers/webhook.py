@@ -1,4 +1,9 @@
-"""Webhook: POST the post as JSON, signed with the channel's secret."""
+"""Webhook: POST the post as JSON, signed with the channel's secret.
+
+The connection test sends `HEAD <url>` with `X-Planner-Event: check` and the signature of the
+empty body: HEAD is safe by definition (RFC 9110 9.2.1), so no receiver can take the check for a
+post, and one that verifies signatures can answer 401 to a wrong secret.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,9 @@ from planner.publishers.base import (
     register,
 )
 from planner.publishers.http import send
+
+# Answers to the HEAD check that show a receiver is there, though it takes only POSTs.
+REACHABLE = frozenset({400, 405, 415, 422, 501})
 
 
 def signature(body: bytes, secret: str) -> str:
@@ -55,5 +63,18 @@ class WebhookPublisher(Publisher):
     def test(self) -> str:
         if not self.target.url:
             raise PermanentPublishError("the channel has no webhook URL")
-        # Anything sent to a webhook may be taken for a post: nothing is sent.
-        return "webhooks cannot be tested without posting; the URL is set"
+        headers = {"X-Planner-Event": "check"}
+        if self.target.secret:
+            headers["X-Planner-Signature"] = signature(b"", self.target.secret)
+        # A receiver that takes only POST answers 405 (or 400 for the missing body): it is
+        # there all the same. 401/403 (a wrong secret), 404/410, 5xx and timeouts are raised
+        # by `send` as for a post.
+        response = send(
+            "HEAD",
+            self.target.url,
+            deduplicates=True,  # HEAD changes nothing: a timeout is only a timeout
+            allow_private=self.target.allow_private,
+            answered=REACHABLE,
+            headers=headers,
+        )
+        return f"the webhook answered a signed HEAD request (HTTP {response.status_code})"

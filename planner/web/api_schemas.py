@@ -251,6 +251,15 @@ class Channel(Schema):
     name = fields.String()
     network = fields.String()
     handle = fields.String()
+    needs_reconnecting_since = fields.DateTime(
+        attribute="needs_reconnecting_at",
+        allow_none=True,
+        metadata={
+            "description": "When the network refused the channel's login (its approved posts "
+            "are held until an admin reconnects it); null while it works."
+        },
+    )
+    needs_reconnecting_reason = fields.String(allow_none=True)
 
 
 class Channels(Schema):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
-from planner import accounts
+from planner import accounts, connections
 from planner.db import db
 from planner.models import Channel
-from planner.publishers import PublishError, Settings, for_channel
+from planner.publishers import Settings
 from planner.web.access import channel_in, channels_of, workspace_access
 from planner.web.forms import ChannelForm
 from rules.model import TEXT_LIMITS
@@ -51,7 +51,8 @@ def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            field = form.target_url if error.field == "target_url" else form.name
+            fields = {"target_url": form.target_url, "handle": form.handle}
+            field = fields.get(error.field or "", form.name)
             field.errors = [*field.errors, str(error)]
         else:
             flash(f"Channel '{saved.name}' saved.", "success")
@@ -81,13 +82,32 @@ def edit(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/<int:channel_id>/test", methods=["POST"])
 @login_required
 def test(slug: str, channel_id: int):  # type: ignore[no-untyped-def]
-    """The channel's "Test connection": checks the publisher's settings, publishes nothing."""
+    """The channel's "Test connection": checks the settings and the login, publishes nothing.
+    A refused login marks the channel "needs reconnecting"; a passing test reconnects it."""
     access = workspace_access(slug, "manage_channels")
     channel = channel_in(access, channel_id)
-    try:
-        confirmed = for_channel(channel, Settings.from_config(current_app.config)).test()
-    except PublishError as error:
-        flash(f"{channel.name}: the connection test failed: {error}", "error")
+    was_marked = channel.needs_reconnecting
+    result = connections.check(
+        db.session, channel, Settings.from_config(current_app.config), current_user
+    )
+    if result.ok:
+        message = f"{channel.name}: {result.message}."
+        if was_marked:
+            message += (
+                f" The channel is reconnected: {result.released} held "
+                f"post{'' if result.released == 1 else 's'} going out now (posts held past "
+                "the grace period are marked missed)."
+            )
+        flash(message, "success")
+    elif result.login_rejected:
+        flash(
+            f"{channel.name}: the connection test failed: {result.message}. The channel "
+            "needs reconnecting: its due posts are held until a test passes or a new secret "
+            "is saved.",
+            "error",
+        )
+    elif result.temporary:
+        flash(f"{channel.name}: {result.message}. Nothing changed; try again later.", "error")
     else:
-        flash(f"{channel.name}: {confirmed}.", "success")
+        flash(f"{channel.name}: the connection test failed: {result.message}", "error")
     return redirect(url_for("channels.edit", slug=slug, channel_id=channel.id)), 303

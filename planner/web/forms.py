@@ -145,7 +145,12 @@ class ChannelForm(Form):
         validators=[DataRequired("Name the channel."), Length(max=80)],
         description="How the team calls it, e.g. 'Mastodon EN'.",
     )
-    handle = StringField("Handle", validators=[Optional(), Length(max=120)])
+    handle = StringField(
+        "Handle",
+        validators=[Optional(), Length(max=120)],
+        description="The account, e.g. @acme@mastodon.social; Bluesky signs in with it "
+        "(acme.bsky.social).",
+    )
     publisher_kind = SelectField(
         "Publisher",
         choices=choices((kind, kind) for kind in PUBLISHERS),
@@ -153,13 +158,17 @@ class ChannelForm(Form):
         description="; ".join(f"{kind} {p.description}" for kind, p in PUBLISHERS.items()) + ".",
     )
     target_url = StringField(
-        "Webhook URL or Mastodon instance URL",
+        "Target URL",
         validators=[Optional(), URL(require_tld=False, message="Enter a full http(s) URL.")],
+        description="The webhook URL, the Mastodon instance, or the Bluesky server (empty for "
+        "https://bsky.social).",
     )
     secret = PasswordField(
-        "Secret (webhook signing secret or Mastodon access token)",
+        "Secret",
         validators=[Optional(), Length(max=500)],
-        description="Write-only: leave empty to keep the stored one.",
+        description="The webhook signing secret, the Mastodon access token, or a Bluesky app "
+        "password (never the account's own password). Write-only: leave empty to keep the "
+        "stored one.",
     )
     clear_secret = BooleanField("Remove the stored secret")
 

@@ -28,8 +28,10 @@ from tests.support.rows import insert_posts
 PLANNER = str(Path(sys.executable).parent / "planner")
 
 
-def channel(session, team, kind: str, url: str = "", secret: str | None = None) -> Channel:  # type: ignore[no-untyped-def]
-    network = "mastodon" if kind == "mastodon" else "x"
+def channel(  # type: ignore[no-untyped-def]
+    session, team, kind: str, url: str = "", secret: str | None = None, handle: str = ""
+) -> Channel:
+    network = kind if kind in ("mastodon", "bluesky") else "x"
     return accounts.save_channel(
         session,
         team.user("admin"),
@@ -37,6 +39,7 @@ def channel(session, team, kind: str, url: str = "", secret: str | None = None) 
         None,
         network=network,
         name=f"{kind} {secrets.token_hex(3)}",
+        handle=handle,
         publisher_kind=kind,
         target_url=url,
         secret=secret,

@@ -16,6 +16,7 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    method: str = "POST"
 
 
 @dataclass
@@ -25,6 +26,9 @@ class Sink:
     script: list[tuple[int, dict[str, str], float]] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
     statuses: dict[str, dict] = field(default_factory=dict)  # Mastodon: key -> status
+    # Connection checks (HEAD): what arrived, and the statuses to answer in order (then 200).
+    heads: list[Received] = field(default_factory=list)
+    head_script: list[int] = field(default_factory=list)
     created: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
@@ -54,6 +58,16 @@ class Sink:
                     )
                 else:
                     self._answer(404, {"error": "not found"})
+
+            def do_HEAD(self) -> None:  # noqa: N802
+                # A webhook's connection check: kept apart from the posts, answered from its
+                # own script (workers check new channels on their own, at any moment).
+                with sink.lock:
+                    sink.heads.append(Received(self.path, dict(self.headers), b"", "HEAD"))
+                    status = sink.head_script.pop(0) if sink.head_script else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
