@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session, joinedload
 
-from planner.models import AuditEvent, Post, Status, User, Workspace
+from planner.models import AuditEvent, Channel, Post, Status, User, Workspace
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,14 @@ class Counts:
 
 
 def retrying_clause() -> sa.ColumnElement[bool]:
-    """An approved post whose last attempt failed: the publisher tries it again."""
-    return (Post.status == Status.approved) & Post.last_error.is_not(None)
+    """An approved post whose last attempt failed: the publisher tries it again (unless its
+    channel needs reconnecting: then it is held, and the calendar says so instead)."""
+    held = sa.select(Channel.id).where(Channel.needs_reconnecting_at.is_not(None))
+    return (
+        (Post.status == Status.approved)
+        & Post.last_error.is_not(None)
+        & Post.channel_id.not_in(held)
+    )
 
 
 def counts(session: Session, workspace: Workspace, user: User, can_approve: bool) -> Counts:

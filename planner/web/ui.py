@@ -35,6 +35,7 @@ ACTIONS = {
     "publish_retry": "publishing will be tried again",
     "publish_failed": "publishing failed",
     "outcome_unknown": "publishing outcome unknown",
+    "publish_held": "held: the channel needs reconnecting",
     "undone": "undone",
 }
 # Actions nobody clicked: the background worker did them on the post's schedule.
@@ -44,6 +45,7 @@ BY_THE_PUBLISHER = {
     "publish_retry",
     "publish_failed",
     "outcome_unknown",
+    "publish_held",
 }
 
 
