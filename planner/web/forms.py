@@ -172,10 +172,19 @@ class ChannelForm(Form):
     )
     clear_secret = BooleanField("Remove the stored secret")
 
-    def validate_target_url(self, field: StringField) -> None:
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        # Not a validate_target_url method: Optional() stops the field's chain on an empty
+        # value, inline validators included, so the missing URL would only be named after
+        # every other field was right.
+        valid = super().validate(extra_validators)
         publisher = PUBLISHERS.get(self.publisher_kind.data or "")
-        if publisher is not None and publisher.needs_url and not field.data:
-            raise ValidationError(f"The {self.publisher_kind.data} publisher needs a URL.")
+        if publisher is not None and publisher.needs_url and not self.target_url.data:
+            self.target_url.errors = [
+                *self.target_url.errors,
+                f"The {self.publisher_kind.data} publisher needs a URL.",
+            ]
+            return False
+        return valid
 
 
 CATEGORY_CHOICES = choices(
