@@ -71,6 +71,13 @@ LABELS = {
     events.CHANNEL_NEEDS_RECONNECTING: "A channel needs reconnecting",
     events.MENTIONED: "Someone mentions me in a comment",
 }
+# The same kinds as the team sees them (the workspace's Slack settings).
+TEAM_LABELS = {
+    **LABELS,
+    events.CHANGES_REQUESTED: "Changes are requested to a post",
+    events.APPROVED: "A post is approved",
+    events.MENTIONED: "Someone is mentioned in a comment",
+}
 # A new workspace's Slack webhook hears what the whole team should see.
 SLACK_DEFAULTS = (events.FAILED, events.OUTCOME_UNKNOWN, events.CHANNEL_NEEDS_RECONNECTING)
 # Immediate mail for everything that concerns you, until you say otherwise.
