@@ -279,8 +279,20 @@ def record(session: Session, event: events.Event) -> str | None:
     text, link = describe(session, event, workspace)
     post_id = event.post_ids[0] if event.post_ids else None
     wrote = False
-    for user_id in sorted(recipients(session, event)):
-        chosen = preferences(session, user_id, workspace.id)[event.kind]
+    people = sorted(recipients(session, event))
+    # One query for everyone's choice of this kind (most people keep the defaults).
+    chosen_by = {
+        row.user_id: Preference(row.in_app, row.email, row.digest)
+        for row in session.scalars(
+            sa.select(NotificationPreference).where(
+                NotificationPreference.user_id.in_(people),
+                NotificationPreference.workspace_id == workspace.id,
+                NotificationPreference.kind == event.kind,
+            )
+        )
+    }
+    for user_id in people:
+        chosen = chosen_by.get(user_id, DEFAULT)
         if not chosen.in_app and chosen.mail == MAIL_NONE:
             continue
         session.add(
