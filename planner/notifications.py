@@ -414,8 +414,14 @@ def deliver(session: Session, config: Mapping[str, Any], key: str, base: str | N
             continue  # another run of this job took it
         recipient = session.get(User, row.recipient_id)
         workspace = session.get(Workspace, row.workspace_id)
-        if recipient is None or workspace is None:
-            continue
+        still_member = session.scalar(
+            sa.select(Membership.id).where(
+                Membership.user_id == row.recipient_id,
+                Membership.workspace_id == row.workspace_id,
+            )
+        )
+        if recipient is None or workspace is None or still_member is None:
+            continue  # removed from the workspace since: taken, never sent
         body = f"{row.text}\n\n{_absolute(row.link, base)}{_footer(workspace, base)}"
         subject = f"[{workspace.name}] {LABELS.get(row.kind, row.kind)}"
         try:

@@ -13,16 +13,16 @@ import json
 import logging
 import re
 import socket
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from rq import Queue
 
-from planner import events, notifications, queue, workflow
+from planner import accounts, events, notifications, queue, workflow
 from planner.db import utcnow
-from planner.models import Membership, Notification, SlackMessage, Status
+from planner.models import Membership, Notification, Role, SlackMessage, Status
 from planner.secrets_box import SecretsBox
 from tests.conftest import SECRET_KEY, future
 from tests.support.sink import Sink
@@ -465,3 +465,54 @@ def test_events_recorded_outside_an_app_are_delivered_by_the_sweep(
     assert len(console()) == 2
     with pub.app_context():
         assert sweep()["notices"] == 0
+
+
+def test_digests_are_due_after_the_digest_hour_of_each_workspace_timezone(pub, session, team):
+    editor = team.user("editor")
+    for workspace in (team.workspace, team.other_workspace):
+        if workspace is team.other_workspace:
+            accounts.add_member(
+                session, team.user("outsider"), workspace, editor.email, Role.editor
+            )
+        notifications.save_preferences(
+            session,
+            editor.id,
+            workspace.id,
+            {events.MENTIONED: notifications.Preference(in_app=True, email=True, digest=True)},
+        )
+    post = draft(pub, session, team)
+    workflow.add_comment(session, team.user("approver"), post, "@editor hello")
+    content = workflow.PostContent(team.other_channel, "Elsewhere", "brand", future(2))
+    other = workflow.create_post(session, team.user("outsider"), team.other_workspace, content)
+    workflow.add_comment(session, team.user("outsider"), other, "@editor hi")
+    memberships = dict(
+        session.execute(
+            sa.select(Membership.workspace_id, Membership.id).where(Membership.user_id == editor.id)
+        ).all()
+    )
+    berlin, utc = memberships[team.workspace.id], memberships[team.other_workspace.id]
+    # 07:30 UTC in winter is 08:30 in Berlin: Berlin's digest is due, UTC's (07:30) not yet.
+    winter = datetime(2031, 1, 15, 7, 30, tzinfo=UTC)
+    assert notifications.due_digests(session, winter, 8) == [(berlin, date(2031, 1, 15))]
+    assert sorted(notifications.due_digests(session, winter + timedelta(hours=1), 8)) == sorted(
+        [(berlin, date(2031, 1, 15)), (utc, date(2031, 1, 15))]
+    )
+    # 23:30 UTC is already the next day in Berlin.
+    late = datetime(2031, 1, 15, 23, 30, tzinfo=UTC)
+    assert (berlin, date(2031, 1, 16)) in notifications.due_digests(session, late, 0)
+    assert notifications.claim_digest(session, berlin, date(2031, 1, 15))
+    assert not notifications.claim_digest(session, berlin, date(2031, 1, 15))
+    assert [m for m, _ in notifications.due_digests(session, winter, 8)] == []
+
+
+def test_a_member_removed_since_gets_no_mail(pub, session, team, redis_db, console):
+    submitted(pub, session, team)
+    membership = session.scalar(
+        sa.select(Membership).where(
+            Membership.user_id == team.user("approver").id,
+            Membership.workspace_id == team.workspace.id,
+        )
+    )
+    accounts.remove_member(session, team.user("admin"), membership)
+    run_jobs(pub, redis_db)
+    assert [to for to, _ in console()] == [team.user("admin").email]
