@@ -321,6 +321,13 @@ def reseal_secrets(session: Session, box: SecretsBox, rotate: bool = False) -> i
         if rotate or not (stored or "").startswith(secrets_box.PREFIX):
             channel.publisher_secret = box.reseal(stored)
             count += 1
+    # A workspace's Slack webhook URL is a secret too (planner/notifications.py).
+    for workspace in session.scalars(
+        sa.select(Workspace).where(Workspace.slack_webhook.is_not(None))
+    ):
+        if rotate:
+            workspace.slack_webhook = box.reseal(workspace.slack_webhook)
+            count += 1
     session.commit()
     return count
 

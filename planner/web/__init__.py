@@ -23,6 +23,7 @@ from planner.web import (
     channels,
     errors,
     feeds,
+    notifications,
     observability,
     posts,
     publishing,
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     rule_settings,
     bulk,
     api_tokens,
+    notifications,
 )
 
 

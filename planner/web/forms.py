@@ -249,6 +249,15 @@ class ActionForm(Form):
     version = IntegerField(validators=[InputRequired()])
 
 
+class SlackForm(Form):
+    url = StringField(
+        "Incoming webhook address",
+        validators=[Optional(), Length(max=1000, message="At most 1,000 characters.")],
+        description="From Slack (or Mattermost, Rocket.Chat, Discord's /slack endpoint): "
+        "https://hooks.slack.com/services/… Leave empty to keep the stored one.",
+    )
+
+
 class CommentForm(Form):
     body = TextAreaField("Comment", validators=[DataRequired("Write a comment first.")])
 
