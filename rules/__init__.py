@@ -10,7 +10,7 @@ Pure Python: no Flask, no SQLAlchemy, no I/O, no clock. The caller decides which
 
 from __future__ import annotations
 
-from rules import cadence, content, mix  # noqa: F401  (registers the rules)
+from rules import cadence, content, coverage, mix  # noqa: F401  (registers the rules)
 from rules.balance import UnitMix, balance
 from rules.change import ChangeReport, check_change
 from rules.classifier import Suggestion, classify, classify_many
