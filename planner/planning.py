@@ -42,7 +42,14 @@ def rule_config(
         thresholds=chosen.get("thresholds") or {},
         disabled=chosen.get("disabled") or (),
         channel_caps=chosen.get("channel_caps") or {},
+        channel_staffed=channel_staffed(workspace),
     )
+
+
+def channel_staffed(workspace: Workspace) -> dict[str, str]:
+    """Each channel's own staffed hours (text form), for the channels that have them; the
+    others keep the default office hours (rules.staffing.OFFICE_HOURS)."""
+    return {c.name: c.staffed_hours for c in workspace.channels if c.staffed_hours is not None}
 
 
 _CATEGORIES = {c.value: c for c in rules.Category}
@@ -122,7 +129,13 @@ def _fingerprint(session: Session, workspace: Workspace) -> tuple[object, ...]:
     ).one()
     names = tuple(
         session.scalars(
-            sa.select(Channel.name + ":" + Channel.network)
+            sa.select(
+                Channel.name
+                + ":"
+                + Channel.network
+                + ":"
+                + sa.func.coalesce(Channel.staffed_hours, "")
+            )
             .where(Channel.workspace_id == workspace.id)
             .order_by(Channel.id)
         )
