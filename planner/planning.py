@@ -285,6 +285,38 @@ def check_group(
     return rules.ChangeReport(tuple((new - old).elements()), tuple((old - new).elements()))
 
 
+SLOTS_SHOWN = 3
+
+
+def find_slots(
+    session: Session,
+    workspace: Workspace,
+    channels: list[Channel],
+    category: str | None,
+    now: datetime,
+    *,
+    replaced: Iterable[int] = (),
+    count: int = SLOTS_SHOWN,
+) -> list[datetime]:
+    """The next `count` times after `now` (aware, in the workspace timezone) at which a post
+    of `category` on every one of `channels` adds no cadence, mix or coverage finding
+    (rules/slots.py). `replaced` are posts the new one stands for (the post being edited),
+    left out of the plan."""
+    if not channels:
+        return []
+    skip = set(replaced)
+    items = [item for item in plan_items(session, workspace) if item.id not in skip]
+    search = rules.find_slots(
+        items,
+        rule_config(workspace),
+        channels=[(c.name, c.network) for c in channels],
+        category=_CATEGORIES.get(category or ""),
+        after=now,
+        count=count,
+    )
+    return list(search.slots)
+
+
 def week_mixes(
     session: Session, workspace: Workspace, first: date, last_exclusive: date
 ) -> list[rules.UnitMix]:
