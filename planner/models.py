@@ -152,6 +152,9 @@ class Channel(Base):
     connection_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     connection_check: Mapped[str | None] = mapped_column(sa.Text, default=None)
     connection_ok: Mapped[bool | None] = mapped_column(default=None)
+    # When someone answers replies, in the text form of rules/staffing.py ("Mon-Fri
+    # 09:00-17:00"), stored canonical; None: the default office hours.
+    staffed_hours: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
     workspace: Mapped[Workspace] = relationship(back_populates="channels")
 

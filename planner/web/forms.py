@@ -41,6 +41,7 @@ from planner.localtime import is_valid_timezone
 from planner.models import NETWORKS, Channel, Role
 from planner.publishers import PUBLISHERS
 from rules.model import CATEGORY_DEFINITIONS, Category
+from rules.staffing import StaffedHoursError, parse_staffed
 
 
 class Form(FlaskForm):
@@ -171,6 +172,22 @@ class ChannelForm(Form):
         "stored one.",
     )
     clear_secret = BooleanField("Remove the stored secret")
+    staffed_hours = StringField(
+        "Staffed hours",
+        validators=[Optional(), Length(max=2000)],
+        description="When someone answers replies, in the workspace timezone, e.g. "
+        "'Mon-Fri 09:00-17:00; Sat 10:00-12:00'. A question needs 4 staffed hours after it "
+        "that day. Empty: office hours (Mon-Fri 09:00-17:00); 'none': nobody.",
+    )
+
+    def validate_staffed_hours(self, field: StringField) -> None:
+        try:
+            parse_staffed(field.data or "")
+        except StaffedHoursError as error:
+            # Every bad part at once, each as its own message.
+            problems = [f"{problem}." for problem in error.problems]
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1]) from error
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         # Not a validate_target_url method: Optional() stops the field's chain on an empty

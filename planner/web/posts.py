@@ -203,6 +203,32 @@ def new(slug: str):  # type: ignore[no-untyped-def]
             form.channel_ids.data = [channels[0].id]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
+    proposals: list[dict[str, str]] = []
+    if request.method == "POST" and ("find_time" in request.form or "use_slot" in request.form):
+        # Not a save: find a time, or take one found, and show the form again as typed.
+        variant_texts = _variant_texts(list(form.channel_ids.data or []))
+        picked = request.form.get("use_slot", "")
+        if picked:
+            try:
+                chosen_at = datetime.fromisoformat(picked)
+                form.date.data, form.time.data = chosen_at.date(), chosen_at.time()
+                # The fields show what was sent unless told otherwise.
+                form.date.raw_data = [chosen_at.date().isoformat()]
+                form.time.raw_data = [chosen_at.strftime("%H:%M")]
+            except ValueError:
+                form.time.errors = ["That proposal cannot be read; pick a time."]
+        else:
+            proposals = _find_time(form, access, channels)
+        return _composer(
+            form,
+            access,
+            channels,
+            post=None,
+            variant_texts=variant_texts,
+            variant_errors={},
+            proposals=proposals,
+            find_time_done=True,
+        ), 200
     if form.validate_on_submit():
         contents, variant_texts, variant_errors = _group_contents(form, access, channels)
         if contents is not None:
@@ -594,6 +620,75 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     answer["added"] = [_finding_json(f) for f in report.added]
     answer["cleared"] = [_finding_json(f) for f in report.cleared]
     return jsonify(answer)
+
+
+def slot_json(at: datetime) -> dict[str, str]:
+    """A proposed slot: its instant, its local date and time (what the composer's fields
+    take) and a label such as "Mon 10 Mar 09:00"."""
+    return {
+        "at": at.isoformat(),
+        "date": at.date().isoformat(),
+        "time": at.strftime("%H:%M"),
+        "label": at.strftime("%a %d %b %H:%M"),
+    }
+
+
+def _slot_request(
+    access: Access, channels: list[Channel], raw_ids: list[str], category: str
+) -> tuple[list[Channel], dict[str, str]]:
+    """The chosen channels of this workspace and the problems of the request."""
+    problems: dict[str, str] = {}
+    by_id = {c.id: c for c in channels}
+    ids = [whole_number(raw) for raw in raw_ids]
+    chosen = [by_id[i] for i in ids if i is not None and i in by_id]
+    if not raw_ids:
+        problems["channel"] = "Pick at least one channel."
+    elif len(chosen) != len(raw_ids):
+        problems["channel"] = "Pick channels of this workspace."
+    if category and category not in {c.value for c in Category}:
+        problems["category"] = f"Pick one of {', '.join(c.value for c in Category)}."
+    return chosen, problems
+
+
+@bp.route("/slots")
+@login_required
+def slots(slug: str):  # type: ignore[no-untyped-def]
+    """The composer's "Find a time": the next three times on the chosen channels that add no
+    finding. ?channel=<id> (repeated), category=<category>, post_id=<the post edited>."""
+    access = workspace_access(slug, "create_post")
+    raw_ids = request.args.getlist("channel")[:50]
+    category = request.args.get("category", "")
+    chosen, problems = _slot_request(access, channels_of(access), raw_ids, category)
+    post_id = whole_number(request.args.get("post_id") or "")
+    if problems:
+        return json_error(422, "Please correct: " + "; ".join(problems.values()), problems)
+    replaced = {post_id} if post_id is not None else set()
+    found = planning.find_slots(
+        db.session, access.workspace, chosen, category or None, utcnow(), replaced=replaced
+    )
+    return jsonify(
+        slots=[slot_json(at) for at in found],
+        timezone=access.workspace.timezone,
+        channels=[c.name for c in chosen],
+        category=category or None,
+    )
+
+
+def _find_time(form: ComposeForm, access: Access, channels: list[Channel]) -> list[dict[str, str]]:
+    """The composer without JavaScript: "Find a time" posts the form, which comes back with
+    what was typed and the proposals (each a button that fills the time in)."""
+    raw = [str(i) for i in (form.channel_ids.data or [])]
+    chosen, problems = _slot_request(access, channels, raw, form.category.data or "")
+    if problems:
+        for message in problems.values():
+            form.channel_ids.errors = [*form.channel_ids.errors, message]
+        return []
+    found = planning.find_slots(
+        db.session, access.workspace, chosen, form.category.data or None, utcnow()
+    )
+    if not found:
+        flash("No time in the next 14 days adds no finding on these channels.", "info")
+    return [slot_json(at) for at in found]
 
 
 def _finding_json(finding: rules.Finding) -> dict[str, object]:
