@@ -25,6 +25,7 @@ from planner.db import utcnow
 from planner.models import Membership, Notification, Role, SlackMessage, Status
 from planner.secrets_box import SecretsBox
 from tests.conftest import SECRET_KEY, future
+from tests.support.publishing import start_worker, stop
 from tests.support.sink import Sink
 from tests.workers.test_publish import run_jobs
 from workers.publish import sweep
@@ -516,3 +517,20 @@ def test_a_member_removed_since_gets_no_mail(pub, session, team, redis_db, conso
     accounts.remove_member(session, team.user("admin"), membership)
     run_jobs(pub, redis_db)
     assert [to for to, _ in console()] == [team.user("admin").email]
+
+
+def test_a_planner_worker_process_writes_the_mail_to_its_log(
+    pub, session, team, redis_db, database_url, tmp_path
+):
+    post = submitted(pub, session, team, "Seen by a real worker")
+    worker = start_worker(database_url, tmp_path, "--burst")
+    try:
+        worker.wait(timeout=120)
+    finally:
+        stop(worker)
+    [log_file] = tmp_path.glob("worker-*.log")
+    written = log_file.read_text()
+    for person in ("admin", "approver"):
+        assert f"mail=console to={person}@example.com" in written
+    assert f"/w/{team.workspace.slug}/posts/{post.id}" in written
+    assert all(n.mailed_at for n in rows(session))
