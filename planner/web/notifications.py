@@ -14,6 +14,8 @@ from planner.web.forms import Form, SlackForm
 
 bp = Blueprint("notifications", __name__, url_prefix="/w/<slug>/notifications")
 
+# The page lists the newest ones; older ones stay in the database.
+LIMIT = 100
 CHANNELS = (("in_app", "In the app"), ("email", "By e-mail"), ("digest", "In the daily digest"))
 
 
@@ -23,7 +25,8 @@ def index(slug: str):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     return access.render(
         "notifications/index.html",
-        items=notifications.listing(db.session, current_user.id, access.workspace.id),
+        items=notifications.listing(db.session, current_user.id, access.workspace.id, LIMIT),
+        limit=LIMIT,
     )
 
 

@@ -18,18 +18,21 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from cryptography.fernet import Fernet
 from rq import Queue
 
 from planner import accounts, events, notifications, queue, workflow
 from planner.db import utcnow
 from planner.models import Membership, Notification, Role, SlackMessage, Status
-from planner.secrets_box import SecretsBox
+from planner.secrets_box import SecretsBox, derived_key
 from tests.conftest import SECRET_KEY, future
+from tests.support.publishing import start_worker, stop
 from tests.support.sink import Sink
 from tests.workers.test_publish import run_jobs
 from workers.publish import sweep
 
 BOX = SecretsBox.from_config({"SECRET_KEY": SECRET_KEY})
+BOX_KEY = derived_key(SECRET_KEY).decode()
 
 
 class Inbox:
@@ -516,3 +519,34 @@ def test_a_member_removed_since_gets_no_mail(pub, session, team, redis_db, conso
     accounts.remove_member(session, team.user("admin"), membership)
     run_jobs(pub, redis_db)
     assert [to for to, _ in console()] == [team.user("admin").email]
+
+
+def test_a_planner_worker_process_writes_the_mail_to_its_log(
+    pub, session, team, redis_db, database_url, tmp_path
+):
+    post = submitted(pub, session, team, "Seen by a real worker")
+    worker = start_worker(database_url, tmp_path, "--burst")
+    try:
+        worker.wait(timeout=120)
+    finally:
+        stop(worker)
+    [log_file] = tmp_path.glob("worker-*.log")
+    written = log_file.read_text()
+    for person in ("admin", "approver"):
+        assert f"mail=console to={person}@example.com" in written
+    assert f"/w/{team.workspace.slug}/posts/{post.id}" in written
+    assert all(n.mailed_at for n in rows(session))
+
+
+def test_rotating_the_secrets_keys_reseals_the_slack_webhook(pub, session, team):
+    notifications.set_slack(
+        session, team.workspace, BOX, "https://127.0.0.1/hook/abcd", [], allow_private=True
+    )
+    new_key = Fernet.generate_key().decode()
+    rotated = SecretsBox.from_config(
+        {"PLANNER_SECRETS_KEYS": f"{new_key},{BOX_KEY}", "SECRET_KEY": SECRET_KEY}
+    )
+    assert accounts.reseal_secrets(session, rotated, rotate=True) >= 1
+    session.refresh(team.workspace)
+    only_new = SecretsBox.from_config({"PLANNER_SECRETS_KEYS": new_key, "SECRET_KEY": "x"})
+    assert only_new.open(team.workspace.slack_webhook) == "https://127.0.0.1/hook/abcd"
