@@ -89,10 +89,11 @@ PUBLISHING_DEFAULTS = {
 }
 
 
-# Request bodies: media uploads are the largest (a short video); the form fields of any
-# request stay under MAX_FORM_MEMORY_SIZE (the largest CSV import is 8 MB). Raise
-# MAX_CONTENT_LENGTH for longer videos (X takes up to 512 MB).
-MAX_CONTENT_LENGTH = 100 * 1024 * 1024
+# Request bodies: the largest CSV import is 8 MB; only media uploads are larger, and they
+# have a limit of their own (MEDIA_MAX_BYTES, on the upload routes only; raise it for longer
+# videos: X takes up to 512 MB).
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+MEDIA_MAX_BYTES = 100 * 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 8 * 1024 * 1024
 
 
@@ -151,7 +152,8 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
     https = env.get("PREFERRED_URL_SCHEME") == "https"
     settings.update(
         {
-            "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", MAX_CONTENT_LENGTH)),
+            "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+            "MEDIA_MAX_BYTES": int(env.get("MEDIA_MAX_BYTES", MEDIA_MAX_BYTES)),
             # Media: a folder under the instance (`folder`, the default) or an S3-compatible
             # bucket (`s3`: MEDIA_S3_BUCKET, and MEDIA_S3_ENDPOINT for MinIO and the like),
             # which web and worker hosts share.
