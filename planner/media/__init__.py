@@ -4,6 +4,7 @@ who may attach what (planner/workflow.py), the views and the workers call it."""
 
 from __future__ import annotations
 
+from planner.media import links
 from planner.media.files import ACCEPTED, MediaRefused, Prepared, prepare, sniff
 from planner.media.limits import NETWORK_LIMITS, Item, Limits, item_problems, set_problems
 from planner.media.store import FolderStore, MediaMissing, MediaStore, S3Store, new_key, store_for
@@ -20,6 +21,7 @@ __all__ = [
     "Prepared",
     "S3Store",
     "item_problems",
+    "links",
     "new_key",
     "prepare",
     "set_problems",

@@ -66,6 +66,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    app.register_blueprint(media.links_bp)
     # Bearer tokens, never cookies, authenticate the API: there is no ambient credential
     # for another site to ride on, so CSRF tokens have nothing to protect there.
     csrf.exempt(api.bp)

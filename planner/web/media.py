@@ -220,3 +220,30 @@ def serve(slug: str, post_id: int, media_id: int, which: str):  # type: ignore[n
     # A file's bytes never change under its id (a new upload is a new row).
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+links_bp = Blueprint("media_links", __name__, url_prefix="/media")
+
+
+@links_bp.route("/<token>")
+def fetch(token: str):  # type: ignore[no-untyped-def]
+    """A file by the signed link a webhook's JSON carries (no sign-in: the link is the key;
+    it expires after a week and stops working when the file is removed)."""
+    named = media.links.read(str(current_app.config["SECRET_KEY"]), token)
+    if named is None:
+        abort(404)
+    row = db.session.get(Media, named[0])
+    if row is None or row.key != named[1]:
+        abort(404)
+    try:
+        data = store().get(row.key)
+    except media.MediaMissing:
+        abort(404)
+    response = Response(data, mimetype=row.mime_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    name = f"{row.id}.{media.files.EXTENSIONS[row.mime_type]}"
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
