@@ -163,7 +163,8 @@ def _refuse_hostile_input() -> None:
     if request.is_json:
         values += list(_strings(request.get_json(silent=True)))
     for value in values:
-        problem = hostile(value)
+        # A multipart part with a malformed name comes back with the name None.
+        problem = hostile(value) if isinstance(value, str) else None
         if problem is not None:
             raise BadRequest(f"The request {problem}.")
 
