@@ -230,3 +230,21 @@ def test_an_upload_over_the_limit_is_a_clear_413(app, session, team, accept):
     assert "at most 2 MB in one upload (the MEDIA_MAX_BYTES setting)" in text
     if accept == "application/json":
         assert response.json["error"]["code"] == 413
+
+
+def test_the_week_and_month_cards_mark_a_post_with_files(app, session, team):
+    posts = a_group(session, team)
+    alone = workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(team.channels["linkedin"], "No pictures", "brand", future(3, 11)),
+    )
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], photo("PNG"), "a.png", "A")
+    day = future().date().isoformat()
+    for page in ("", "month"):
+        html = editor.get(f"/w/{team.workspace.slug}/{page}?date={day}").get_data(as_text=True)
+        assert html.count('class="card-media"') == 1, page
+        assert "1 file attached" in html
+        assert f"{alone.id}" in html
