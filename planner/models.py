@@ -184,6 +184,9 @@ class PostGroup(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     posts: Mapped[list[Post]] = relationship(back_populates="group", order_by="Post.id")
+    media: Mapped[list[Media]] = relationship(
+        back_populates="group", order_by="(Media.position, Media.id)"
+    )
 
 
 def publish_key(post_id: int, approved_version: int, generation: int) -> str:
@@ -248,6 +251,68 @@ class Post(Base):
     group: Mapped[PostGroup] = relationship(back_populates="posts")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])
+
+
+class Media(Base):
+    """A file attached to a post group (every variant carries the same files, in the same
+    order): an image (re-encoded without its metadata) or an MP4 video. The bytes live in the
+    media store (planner/media/store.py) under `key`; the row says what they are."""
+
+    __tablename__ = "media"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("post_groups.id", ondelete="CASCADE"), index=True
+    )
+    # Order in the post: 0 first. Reordering rewrites the positions of the whole group.
+    position: Mapped[int] = mapped_column(default=0)
+    key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    # "image" or "video"; the media type sniffed from the bytes, never the file's name.
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    mime_type: Mapped[str] = mapped_column(sa.String(64))
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    width: Mapped[int | None] = mapped_column(default=None)
+    height: Mapped[int | None] = mapped_column(default=None)
+    # Videos, when the MP4 header says it (its movie header box); None otherwise.
+    duration_ms: Mapped[int | None] = mapped_column(default=None)
+    alt_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The name it was uploaded under, shown to people only (keys are ours).
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    thumbnail_key: Mapped[str | None] = mapped_column(sa.String(255), default=None)
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    group: Mapped[PostGroup] = relationship(back_populates="media")
+    uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+    @property
+    def label(self) -> str:
+        """How people name it: its file name, else its kind and number."""
+        return self.filename or f"{self.kind} {self.position + 1}"
+
+
+class MediaUpload(Base):
+    """A file already uploaded to a post's target (a Mastodon media id): a retry of the
+    post attaches it again instead of uploading it twice. `upload_key` names the file and
+    its alt text together, since the alt text travels with the upload."""
+
+    __tablename__ = "media_uploads"
+    __table_args__ = (sa.UniqueConstraint("post_id", "upload_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    upload_key: Mapped[str] = mapped_column(sa.String(128))
+    external_id: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Comment(Base):

@@ -237,6 +237,22 @@ class Suggestion(Schema):
     signals = fields.List(fields.String())
 
 
+class MediaItem(Schema):
+    """A file of a post's group (every variant carries the group's files, in this order)."""
+
+    id = fields.Integer()
+    position = fields.Integer(metadata={"description": "0 first."})
+    kind = fields.String(metadata={"enum": ["image", "video"]})
+    mime_type = fields.String(metadata={"description": "Sniffed from the bytes."})
+    size = fields.Integer(metadata={"description": "Bytes."})
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True, metadata={"description": "Videos."})
+    alt_text = fields.String()
+    filename = fields.String(metadata={"description": "The name it was uploaded under."})
+    created_at = fields.DateTime()
+
+
 class Post(Schema):
     id = fields.Integer()
     group_id = fields.Integer(
@@ -263,6 +279,11 @@ class Post(Schema):
     suggested_category = fields.Nested(
         Suggestion,
         metadata={"description": "Only when a post was created without a category."},
+    )
+    media = fields.List(
+        fields.Nested(MediaItem),
+        attribute="group.media",
+        metadata={"description": "The group's images and video, in order."},
     )
 
     def local_time(self, post: PostRow) -> str:

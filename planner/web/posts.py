@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,9 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import rules
-from planner import planning, workflow
+from planner import media, planning, workflow
 from planner.db import db, utcnow
 from planner.localtime import NonexistentLocalTime, local, parse_day, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post, Status
@@ -203,6 +205,7 @@ def new(slug: str):  # type: ignore[no-untyped-def]
             form.channel_ids.data = [channels[0].id]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
+    attachment = Attachment.from_request(access) if request.method == "POST" else Attachment()
     proposals: list[dict[str, str]] = []
     if request.method == "POST" and ("find_time" in request.form or "use_slot" in request.form):
         # Not a save: find a time, or take one found, and show the form again as typed.
@@ -228,10 +231,13 @@ def new(slug: str):  # type: ignore[no-untyped-def]
             variant_errors={},
             proposals=proposals,
             find_time_done=True,
+            attachment=attachment,
         ), 200
     if form.validate_on_submit():
         contents, variant_texts, variant_errors = _group_contents(form, access, channels)
-        if contents is not None:
+        if contents is not None and attachment.problem is None:
+            attachment.check([c.channel.network for c in contents])
+        if contents is not None and attachment.problem is None:
             try:
                 posts = workflow.create_group(
                     db.session,
@@ -244,6 +250,7 @@ def new(slug: str):  # type: ignore[no-untyped-def]
                 variant_errors = _show_field_errors(form, error)
             else:
                 where = "" if len(posts) == 1 else f" on {len(posts)} channels"
+                attachment.attach(posts[0])
                 flash(f"Saved as a draft{where} for {_when(posts[0], access)}.", "success")
                 return redirect(url_for("posts.show", slug=slug, post_id=posts[0].id))
     elif request.method == "POST":
@@ -257,7 +264,131 @@ def new(slug: str):  # type: ignore[no-untyped-def]
         post=None,
         variant_texts=variant_texts,
         variant_errors=variant_errors,
+        attachment=attachment,
     ), status
+
+
+class Attachment:
+    """The file the composer sends with a new post, and its alt text. A file that came with
+    a form shown again (another field had a problem) is kept in the media store under a
+    signed token, so the editor does not choose it again; it is attached once the post is
+    saved."""
+
+    SALT = "planner-media-pending"
+    MAX_AGE = 24 * 3600
+
+    def __init__(self) -> None:
+        self.alt_text = ""
+        self.problem: str | None = None
+        self.token: str | None = None
+        self.pending: dict[str, object] | None = None
+
+    @classmethod
+    def from_request(cls, access: Access) -> Attachment:
+        self = cls()
+        self.alt_text = request.form.get("media_alt", "")
+        signer = URLSafeTimedSerializer(current_app.secret_key or "", salt=cls.SALT)
+        file = request.files.get("media_file")
+        if file is not None and file.filename:
+            try:
+                prepared = media.prepare(file.read(), file.filename)
+            except media.MediaRefused as error:
+                self.problem = str(error)
+                return self
+            store = media.store_for(current_app.config)
+            key = media.new_key(access.workspace.id, prepared.extension)
+            store.put(key, prepared.data, prepared.mime_type)
+            thumbnail = None
+            if prepared.thumbnail is not None:
+                extension = "png" if prepared.thumbnail_type == "image/png" else "jpg"
+                thumbnail = media.new_key(access.workspace.id, extension, thumbnail=True)
+                store.put(thumbnail, prepared.thumbnail, prepared.thumbnail_type or "")
+            self.pending = {
+                "w": access.workspace.id,
+                "key": key,
+                "thumbnail": thumbnail,
+                "mime_type": prepared.mime_type,
+                "kind": prepared.kind,
+                "width": prepared.width,
+                "height": prepared.height,
+                "duration_ms": prepared.duration_ms,
+                "filename": prepared.filename,
+                "thumbnail_type": prepared.thumbnail_type,
+            }
+            self.token = signer.dumps(self.pending)
+            return self
+        token = request.form.get("media_pending", "")
+        if token:
+            try:
+                pending = signer.loads(token, max_age=cls.MAX_AGE)
+            except BadSignature:
+                self.problem = "The file chosen earlier has expired; choose it again."
+                return self
+            if isinstance(pending, dict) and pending.get("w") == access.workspace.id:
+                self.pending, self.token = pending, token
+        return self
+
+    @property
+    def filename(self) -> str:
+        return str((self.pending or {}).get("filename") or "")
+
+    def _prepared(self) -> media.Prepared | None:
+        if not self.pending:
+            return None
+        store = media.store_for(current_app.config)
+        try:
+            data = store.get(str(self.pending["key"]))
+            thumbnail = (
+                store.get(str(self.pending["thumbnail"])) if self.pending["thumbnail"] else None
+            )
+        except (media.MediaMissing, ValueError):
+            self.problem = "The file chosen earlier is gone; choose it again."
+            return None
+        p = self.pending
+        return media.Prepared(
+            data,
+            str(p["mime_type"]),
+            str(p["kind"]),
+            p["width"],  # type: ignore[arg-type]
+            p["height"],  # type: ignore[arg-type]
+            p["duration_ms"],  # type: ignore[arg-type]
+            thumbnail,
+            p.get("thumbnail_type"),  # type: ignore[arg-type]
+            self.filename,
+        )
+
+    def check(self, networks: list[str]) -> None:
+        """Say now (beside the field) what a network would refuse, before the post is made."""
+        prepared = self._prepared()
+        if prepared is None:
+            return
+        label = prepared.filename or prepared.kind
+        item = media.Item(
+            label, prepared.kind, prepared.mime_type, prepared.size,
+            prepared.width, prepared.height, prepared.duration_ms,
+        )  # fmt: skip
+        problems = media.item_problems(item, networks)
+        if len(self.alt_text.strip()) > workflow.ALT_TEXT_MAX:
+            problems.append(f"Keep alt text within {workflow.ALT_TEXT_MAX:,} characters.")
+        if problems:
+            self.problem = " ".join(problems)
+
+    def attach(self, post: Post) -> None:
+        """Attach the kept file to the new post; a problem is flashed (the post is saved)."""
+        prepared = self._prepared()
+        if prepared is None:
+            return
+        store = media.store_for(current_app.config)
+        try:
+            workflow.add_media(
+                db.session, current_user, post, post.version, prepared, store, self.alt_text
+            )
+        except workflow.WorkflowError as error:
+            flash(f"The post is saved, without its file: {error}", "error")
+            return
+        for key in (self.pending or {}).get("key"), (self.pending or {}).get("thumbnail"):
+            if key:
+                store.delete(str(key))
 
 
 def _prefill_time(form: PostFields, access: Access) -> None:
@@ -313,6 +444,12 @@ def _when(post: Post, access: Access) -> str:
 def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     post = post_in(access, post_id)
+    return show_page(access, post)
+
+
+def show_page(access: Access, post: Post, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    """The post page; `extra` carries what a media form sent back (its problems, the alt
+    texts typed) when it is shown again with them."""
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
     ).all()
@@ -321,7 +458,10 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         .where(Comment.post_id == post.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    return access.render(
+    kept = session.pop("media_problem", None) or {}
+    if kept.get("post") == post.id and "media_problems" not in extra:
+        extra["media_problems"] = {"media": kept.get("text", "")}
+    page = access.render(
         "posts/show.html",
         post=post,
         events=events,
@@ -337,7 +477,13 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         post_findings=planning.by_post(planning.findings(db.session, access.workspace)).get(
             post.id, []
         ),
+        media=workflow.group_media(db.session, post.group_id),
+        media_problems=extra.pop("media_problems", {}),
+        kept_alt=extra.pop("kept_alt", {}),
+        kept_upload_alt=extra.pop("kept_upload_alt", ""),
+        **extra,
     )
+    return page, status
 
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
@@ -742,6 +888,12 @@ def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped
             function(db.session, current_user, post, form.version.data, seen)
         else:
             function(db.session, current_user, post, form.version.data)
+    except workflow.InvalidPost as error:
+        # Said beside the media too (alt text missing, a file a network refuses).
+        problem = " ".join(error.errors.values())
+        if "media" in error.errors:
+            session["media_problem"] = {"post": post.id, "text": error.errors["media"]}
+        flash(problem, "error")
     except workflow.WorkflowError as error:
         flash(str(error), "error")
     else:
