@@ -47,20 +47,37 @@ def main(argv: list[str]) -> int:
     channels = sorted({(item.channel, item.network) for item in plan})
     rng = random.Random(17)
     print(f"plan: {len(plan):,} posts, {len(channels)} channels, {options.days} days")
-    times, candidates, checked, found = [], [], [], []
+    find_slots(plan, config, channels=channels[:1], category=None, after=plan[0].scheduled_at)
+    times, cpu, candidates, checked, found = [], [], [], [], []
+    slowest: list[tuple[float, str]] = []
     for number in range(options.searches):
         now = plan[rng.randrange(len(plan) // 10, len(plan) * 9 // 10)].scheduled_at
         chosen = [channels[number % len(channels)]]
         if number % 4 == 3:
             chosen.append(channels[(number * 7 + 3) % len(channels)])
         category = list(Category)[number % len(Category)]
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.process_time()
         search = find_slots(plan, config, channels=chosen, category=category, after=now)
         times.append((time.perf_counter() - began) * 1000)
+        cpu.append((time.process_time() - began_cpu) * 1000)
+        slowest.append(
+            (
+                times[-1],
+                f"{'+'.join(c for c, _ in chosen)} {category.value}: {search.checked} checks, "
+                f"{len(search.slots)} slots",
+            )
+        )
         candidates.append(search.candidates)
         checked.append(search.checked)
         found.append(len(search.slots))
     times.sort()
+    # Wall time suffers from other processes on a shared machine; CPU time much less.
+    print(
+        f"find_slots CPU time: median {statistics.median(cpu):.1f} ms "
+        f"(the process's own, whatever else the machine runs)"
+    )
+    for took, what in sorted(slowest, reverse=True)[:3]:
+        print(f"  slow: {took:.0f} ms {what}")
     print(
         f"find_slots: median {statistics.median(times):.1f} ms, "
         f"p90 {times[int(len(times) * 0.9) - 1]:.1f} ms over {len(times)} searches "

@@ -79,11 +79,24 @@ def coverage_problem(
     return left, after, hint
 
 
+def _categories(value: Any) -> tuple[str, ...]:
+    """The categories that invite replies, from a list of names; unknown names are refused."""
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+        raise ValueError(f"expected a list of categories, got {value!r}")
+    names = tuple(str(v).strip().lower() for v in value)
+    unknown = [n for n in names if n not in Category._value2member_map_]
+    if unknown:
+        known = ", ".join(c.value for c in Category)
+        raise ValueError(f"unknown categories {', '.join(unknown)} (known: {known})")
+    return names
+
+
 @rule(
     id="unstaffed-replies",
     family=RuleFamily.COVERAGE,
     severity=Severity.WARNING,
     defaults={"min_staffed": timedelta(hours=4), "categories": ("engagement",)},
+    coercers={"categories": _categories},
 )
 def unstaffed_replies(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding]:
     """A post that invites replies with too little staffed time after it that day.
@@ -108,7 +121,7 @@ def unstaffed_replies(plan: Plan, limits: Mapping[str, Any]) -> Iterator[Finding
     hours), and polls that need no answer.
     """
     need: timedelta = limits["min_staffed"]
-    wanted = {Category(c) for c in limits["categories"] if c in Category._value2member_map_}
+    wanted = {Category(c) for c in limits["categories"]}
     if not wanted or need <= timedelta(0):
         return
     head, reply, category = plan.head, plan.reply, plan.category

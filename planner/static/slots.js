@@ -58,6 +58,9 @@
     event.preventDefault();
     const params = new URLSearchParams();
     form.querySelectorAll("input[name=channel_ids]:checked").forEach((b) => params.append("channel", b.value));
+    const single = form.querySelector("select[name=channel_id]");  // editing one post
+    if (single && single.value) params.append("channel", single.value);
+    if (box.dataset.postId) params.set("post_id", box.dataset.postId);
     const category = form.querySelector("input[name=category]:checked");
     if (category) params.set("category", category.value);
     say("Looking for a time…");

@@ -176,8 +176,9 @@ class ChannelForm(Form):
         "Staffed hours",
         validators=[Optional(), Length(max=2000)],
         description="When someone answers replies, in the workspace timezone, e.g. "
-        "'Mon-Fri 09:00-17:00; Sat 10:00-12:00'. A question needs 4 staffed hours after it "
-        "that day. Empty: office hours (Mon-Fri 09:00-17:00); 'none': nobody.",
+        "'Mon-Fri 09:00-17:00; Sat 10:00-12:00'. A question needs staffed time after it that "
+        "day (4 hours unless the Rules page says otherwise). Empty: office hours (Mon-Fri "
+        "09:00-17:00); 'none': nobody.",
     )
 
     def validate_staffed_hours(self, field: StringField) -> None:

@@ -206,22 +206,9 @@ def new(slug: str):  # type: ignore[no-untyped-def]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
     attachment = Attachment.from_request(access) if request.method == "POST" else Attachment()
-    proposals: list[dict[str, str]] = []
-    if request.method == "POST" and ("find_time" in request.form or "use_slot" in request.form):
-        # Not a save: find a time, or take one found, and show the form again as typed.
+    if request.method == "POST" and _finding_a_time():
         variant_texts = _variant_texts(list(form.channel_ids.data or []))
-        picked = request.form.get("use_slot", "")
-        if picked:
-            try:
-                chosen_at = datetime.fromisoformat(picked)
-                form.date.data, form.time.data = chosen_at.date(), chosen_at.time()
-                # The fields show what was sent unless told otherwise.
-                form.date.raw_data = [chosen_at.date().isoformat()]
-                form.time.raw_data = [chosen_at.strftime("%H:%M")]
-            except ValueError:
-                form.time.errors = ["That proposal cannot be read; pick a time."]
-        else:
-            proposals = _find_time(form, access, channels)
+        proposals = _find_or_take_slot(form, access, channels, list(form.channel_ids.data or []))
         return _composer(
             form,
             access,
@@ -504,6 +491,19 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         )
         form.reply_to.data, form.thread.data = post.reply_to or "", post.thread or ""
         form.date.data, form.time.data, form.version.data = at.date(), at.time(), post.version
+    elif _finding_a_time():
+        chosen = [form.channel_id.data] if form.channel_id.data else []
+        proposals = _find_or_take_slot(form, access, channels, chosen, {post.id})
+        return _composer(
+            form,
+            access,
+            channels,
+            post=post,
+            at_stake=workflow.approval_at_stake(post),
+            group_others=_group_others(post),
+            proposals=proposals,
+            find_time_done=True,
+        ), 200
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
     elif form.validate_on_submit():
@@ -820,17 +820,57 @@ def slots(slug: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _find_time(form: ComposeForm, access: Access, channels: list[Channel]) -> list[dict[str, str]]:
+def _finding_a_time() -> bool:
+    """Whether the composer was sent to find a time or to take one found, not to save."""
+    return "find_time" in request.form or "use_slot" in request.form
+
+
+def _find_or_take_slot(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int] | None = None,
+) -> list[dict[str, str]]:
     """The composer without JavaScript: "Find a time" posts the form, which comes back with
-    what was typed and the proposals (each a button that fills the time in)."""
-    raw = [str(i) for i in (form.channel_ids.data or [])]
+    what was typed and the proposals, each a button ("use_slot") that posts it again with
+    that date and time filled in. Nothing is saved either way."""
+    picked = request.form.get("use_slot", "")
+    if not picked:
+        return _find_time(form, access, channels, channel_ids, replaced or set())
+    try:
+        chosen_at = datetime.fromisoformat(picked)
+    except ValueError:
+        form.time.errors = ["That proposal cannot be read; pick a time."]
+        return []
+    form.date.data, form.time.data = chosen_at.date(), chosen_at.time()
+    # The fields show what was sent unless told otherwise.
+    form.date.raw_data = [chosen_at.date().isoformat()]
+    form.time.raw_data = [chosen_at.strftime("%H:%M")]
+    return []
+
+
+def _find_time(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int],
+) -> list[dict[str, str]]:
+    raw = [str(i) for i in channel_ids]
     chosen, problems = _slot_request(access, channels, raw, form.category.data or "")
     if problems:
+        field = form.channel_ids if isinstance(form, ComposeForm) else form.channel_id
         for message in problems.values():
-            form.channel_ids.errors = [*form.channel_ids.errors, message]
+            field.errors = [*field.errors, message]
         return []
     found = planning.find_slots(
-        db.session, access.workspace, chosen, form.category.data or None, utcnow()
+        db.session,
+        access.workspace,
+        chosen,
+        form.category.data or None,
+        utcnow(),
+        replaced=replaced,
     )
     if not found:
         flash("No time in the next 14 days adds no finding on these channels.", "info")

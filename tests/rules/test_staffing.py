@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules import make_config
 from rules.staffing import (
@@ -118,3 +120,22 @@ def test_unstaffed_hours_are_those_no_schedule_staffs() -> None:
 
     assert list(unstaffed_hours([early, late], 0)) == [(0, 420), (900, 1440)]
     assert list(unstaffed_hours([early], 1)) == [(0, 1440)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("MonTueWdhFriSatSu-,;: \n\t0123456789h") + ["\u0660", "\uff19", "\u2013", "\x00"]
+        ),
+        max_size=60,
+    )
+    | st.text(max_size=40)
+)
+def test_any_text_is_read_or_refused_with_problems_never_crashes(text: str) -> None:
+    try:
+        hours = parse_staffed(text)
+    except StaffedHoursError as error:
+        assert error.problems and all(isinstance(p, str) and p for p in error.problems)
+    else:
+        assert parse_staffed(format_staffed(hours)) == hours

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from rules import Category, RuleConfig, make_config
+from rules import Category, ConfigError, RuleConfig, make_config
 
 from .conftest import at, brief, only, post
 
@@ -183,3 +183,8 @@ def test_the_hint_on_the_day_clocks_go_forward_counts_real_hours() -> None:
     (finding,) = only("unstaffed-replies", [question(1, "2025-03-30 05:00")], config)
 
     assert finding.hint.startswith("Move it to Sunday 01:00,")
+
+
+def test_unknown_categories_are_refused_with_their_names() -> None:
+    with pytest.raises(ConfigError, match="unknown categories questions"):
+        make_config(thresholds={"unstaffed-replies": {"categories": ["engagement", "questions"]}})

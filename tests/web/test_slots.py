@@ -142,3 +142,31 @@ def test_the_api_refuses_bad_parameters_and_other_workspaces_channels(app, sessi
     assert assert_error(foreign, 422)["fields"] == {
         "channel": f"No channel {team.other_channel.id} in this workspace."
     }
+
+
+def test_editing_a_post_finds_a_time_without_its_own_old_time_in_the_way(app, session, team):
+    post = make_post(session, team, text="Our spring collection is here", days=2)
+    editor = signed_in(app, "editor@example.com")
+    form = {
+        "channel_id": str(post.channel_id),
+        "text": post.text,
+        "category": "brand",
+        "date": "2031-01-01",
+        "time": "10:00",
+        "version": str(post.version),
+    }
+
+    found = editor.post(
+        f"/w/{team.workspace.slug}/posts/{post.id}/edit", {**form, "find_time": "1"}
+    )
+    as_json = editor.get(
+        f"/w/{team.workspace.slug}/posts/slots?channel={post.channel_id}&category=brand"
+        f"&post_id={post.id}"
+    ).get_json()
+
+    page = found.get_data(as_text=True)
+    assert found.status_code == 200
+    assert len(re.findall(r'name="use_slot" value="([^"]+)"', page)) == 3
+    assert len(as_json["slots"]) == 3
+    session.refresh(post)
+    assert post.version == int(form["version"])

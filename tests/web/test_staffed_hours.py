@@ -144,3 +144,33 @@ def test_the_week_view_shades_hours_no_channel_shown_staffs(app, session, team):
     assert _shaded(every, "2030-03-09") == [f"{h:02d}" for h in (*range(10), *range(12, 24))]
     assert _shaded(every, "2030-03-10") == [f"{h:02d}" for h in range(24)]
     assert _shaded(only_x, "2030-03-04") == [f"{h:02d}" for h in (*range(7), *range(12, 24))]
+
+
+def test_channels_made_before_staffed_hours_keep_office_hours_after_the_upgrade(tmp_path):
+    from planner import migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(url, "0010")
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO workspaces (name, slug, timezone, rule_preset, rule_overrides, "
+                "allow_self_approval, publishing_paused, created_at) "
+                "VALUES ('A', 'a', 'UTC', 'balanced', '{}', 0, 0, '2026-01-01')"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO channels (workspace_id, network, name, handle, publisher_kind, "
+                "publisher_settings, created_at) VALUES (1, 'x', 'X', '', 'outbox', '{}', "
+                "'2026-01-01')"
+            )
+        )
+
+    migrate.upgrade(url)
+
+    with engine.begin() as connection:
+        rows = connection.execute(sa.text("SELECT name, staffed_hours FROM channels")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("X", None)]
