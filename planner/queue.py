@@ -30,9 +30,10 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, joinedload
 
-from planner import logs, workflow
-from planner.db import utcnow
+from planner import link_previews, logs, workflow
+from planner.db import db, utcnow
 from planner.models import Channel, Post, Status, Workspace
+from rules.preview import first_link
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ SWEEP_JOB = "workers.publish.sweep"
 RENDER_JOB = "workers.feeds.render_feed"
 IMPORT_JOB = "workers.imports.import_plan"
 CHECK_JOB = "workers.connections.check_channel"
+LINK_PREVIEW_JOB = "workers.link_previews.fetch_link_preview"
 
 # Job states in which a publish job will still run, or runs now.
 LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -203,6 +205,53 @@ def enqueue_check(connection: redis.Redis, channel_id: int, claimed_at: datetime
     )
 
 
+# --- Link previews ----------------------------------------------------------------------------
+
+
+def enqueue_link_preview(
+    connection: redis.Redis, workspace_id: int, url: str, *, force: bool = False
+) -> Job:
+    """One fetch of a link's preview for a workspace. The job id is the link's key, so saving
+    several posts with the same link (or one post several times) fetches it once; a Refetch
+    gets an id of its own."""
+    job_id = f"link-preview-{workspace_id}-{link_previews.url_key(url)[:32]}"
+    if force:
+        job_id += f"-r{time.time_ns()}"
+    try:
+        return Queue("default", connection=connection).enqueue(
+            LINK_PREVIEW_JOB,
+            workspace_id,
+            url,
+            force,
+            job_id=job_id,
+            unique=True,
+            result_ttl=600,
+            failure_ttl=7 * 86400,
+            job_timeout=60,
+            description=f"fetch the link preview of a post of workspace {workspace_id}",
+            meta=_origin(),
+        )
+    except DuplicateJobError:
+        job = _fetch(connection, job_id)
+        assert job is not None
+        return job
+
+
+def link_preview_wanted(post: Post) -> None:
+    """After a post is saved: fetch its first link's preview if the workspace has none (the
+    fetch happens once; Refetch asks again). Cancelled posts fetch nothing."""
+    if not has_app_context() or post.status == Status.cancelled:
+        return
+    link = first_link(post.text)
+    if link is None or link_previews.is_known(db.session, post.workspace_id, link):
+        return
+    try:
+        enqueue_link_preview(redis_for(), post.workspace_id, link)
+    except redis.RedisError as error:
+        # The next save asks again; Refetch too.
+        log.warning("hook=link_preview post=%s outcome=redis_unavailable error=%s", post.id, error)
+
+
 # --- Feeds ------------------------------------------------------------------------------------
 
 
@@ -340,6 +389,8 @@ def post_changed(post: Post) -> None:
 def init_app(app: Flask) -> None:
     if post_changed not in workflow.after_change:
         workflow.after_change.append(post_changed)
+    if link_preview_wanted not in workflow.after_change:
+        workflow.after_change.append(link_preview_wanted)
 
     @app.context_processor
     def _background_status() -> dict[str, object]:

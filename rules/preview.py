@@ -238,7 +238,12 @@ class Preview:
 
     @property
     def over_limit(self) -> bool:
+        """The network would refuse the text (too long, too many hashtags)."""
         return self.length is not None and not self.length.fits
+
+    @property
+    def too_long(self) -> bool:
+        return self.length is not None and self.length.over > 0
 
     @property
     def counter(self) -> str:
