@@ -390,7 +390,7 @@ def _fold(
     if chars is None and lines is None:
         return parts, ()
     total_chars = sum(grapheme.length(p.text) for p in parts)
-    total_lines = sum(p.text.count("\n") for p in parts) + 1
+    total_lines = sum(_breaks(p.text) for p in parts) + 1
     if (chars is None or total_chars <= chars) and (lines is None or total_lines <= lines):
         return parts, ()
     budget = chars if chars is not None else total_chars
@@ -398,7 +398,7 @@ def _fold(
     visible: list[Segment] = []
     for index, part in enumerate(parts):
         size = grapheme.length(part.text)
-        newlines = part.text.count("\n")
+        newlines = _breaks(part.text)
         if size <= budget and newlines <= breaks:
             visible.append(part)
             budget -= size
@@ -415,13 +415,20 @@ def _fold(
     return tuple(visible), ()
 
 
+def _breaks(text: str) -> int:
+    """Line breaks in a text: LF, CR LF (what a form sends) or a lone CR."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
 def _cut(text: str, budget: int, breaks: int) -> str:
     """The start of `text` that fits in `budget` graphemes and `breaks` line breaks."""
     head = ""
     for cluster in grapheme.graphemes(text):
-        if budget <= 0 or (cluster == "\n" and breaks <= 0):
+        # A form sends line breaks as CR LF, which is one grapheme.
+        line_break = cluster in ("\n", "\r\n", "\r")
+        if budget <= 0 or (line_break and breaks <= 0):
             break
-        if cluster == "\n":
+        if line_break:
             breaks -= 1
         head += cluster
         budget -= 1

@@ -81,6 +81,13 @@ def test_linkedin_folds_after_three_lines_even_when_short():
     assert "Apply by Friday." in "".join(s.text for s in p.hidden)
 
 
+def test_line_breaks_sent_by_a_form_fold_the_same():
+    text = "We are hiring.\r\nThree roles in Berlin.\r\nAll remote-friendly.\r\nApply by Friday."
+    p = preview(text, "linkedin", name="Acme GmbH")
+    assert p.truncated
+    assert "".join(s.text for s in p.visible).endswith("All remote-friendly.")
+
+
 def test_linkedin_folds_long_text_near_210_characters():
     text = "Planning content for several networks takes time. " * 8
     p = preview(text, "linkedin", name="Acme GmbH")
