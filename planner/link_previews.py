@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import requests
 import sqlalchemy as sa
 from bs4 import BeautifulSoup, UnicodeDammit
+from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy.orm import Session
 
 from planner.db import utcnow
@@ -248,11 +249,13 @@ def fetch(url: str, *, allow_private: bool = False) -> Page:
                 )
             except requests.Timeout as error:
                 raise PreviewProblem("the site did not answer in time") from error
+            except InvalidIPAddress as error:
+                # The name resolved to a private address at connection time (after passing
+                # check_url: DNS changed in between, as in a rebinding attack).
+                raise PreviewProblem(
+                    "not fetched: the address is private or local", status="refused"
+                ) from error
             except requests.RequestException as error:
-                if "Forbidden IP" in str(error) or "InvalidIPAddress" in type(error).__name__:
-                    raise PreviewProblem(
-                        "not fetched: the address is private or local", status="refused"
-                    ) from error
                 raise PreviewProblem("the site could not be reached") from error
             with response:
                 if response.is_redirect:

@@ -245,6 +245,10 @@ def link_preview_wanted(post: Post) -> None:
     link = first_link(post.text)
     if link is None or link_previews.is_known(db.session, post.workspace_id, link):
         return
+    if not redis_available():
+        # A Redis that does not answer costs one timeout per few seconds, not one per post.
+        log.warning("hook=link_preview post=%s outcome=redis_unavailable", post.id)
+        return
     try:
         enqueue_link_preview(redis_for(), post.workspace_id, link)
     except redis.RedisError as error:

@@ -654,6 +654,10 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     return jsonify(answer)
 
 
+# Longer than any network takes (Facebook's 63,206): a preview of more only costs time.
+PREVIEW_MAX = 70_000
+
+
 @bp.route("/previews", methods=["POST"])
 @login_required
 def previews_json(slug: str):  # type: ignore[no-untyped-def]
@@ -672,6 +676,14 @@ def previews_json(slug: str):  # type: ignore[no-untyped-def]
     for channel in channels:
         variant = str(own.get(str(channel.id)) or "")
         pairs.append((channel, variant if variant.strip() else text))
+    too_long = {
+        ("text" if t is text else f"variants.{c.id}"): f"At most {PREVIEW_MAX:,} characters."
+        for c, t in pairs
+        if len(t) > PREVIEW_MAX
+    }
+    if too_long or len(text) > PREVIEW_MAX:
+        too_long.setdefault("text", f"At most {PREVIEW_MAX:,} characters.")
+        return json_error(422, "The text is too long to preview.", too_long)
     post = None
     post_id = whole_number(str(body.get("post_id") or ""))
     if post_id is not None:

@@ -274,3 +274,53 @@ def test_a_worker_does_nothing_for_a_gone_workspace(app, redis_db):
 
     with app.app_context():
         assert fetch_link_preview(10**9, "https://acme.example/") == "gone"
+
+
+def test_a_text_longer_than_any_network_takes_is_not_previewed(app, team):
+    editor = signed_in(app, "editor@example.com")
+    x = team.channels["x"]
+    response = editor.post_json(
+        f"/w/{team.workspace.slug}/posts/previews",
+        {"channel_ids": [x.id], "text": "a" * 70_001},
+    )
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"] == {"text": "At most 70,000 characters."}
+
+
+def test_editing_a_post_shows_its_preview_with_refetch(app, team, session, redis_db, site):
+    url = site.page("/tips", article("Five brewing tips"))
+    editor = signed_in(app, "editor@example.com")
+    x = team.channels["x"]
+    response = editor.post(
+        f"/w/{team.workspace.slug}/posts/new",
+        {
+            "channel_ids": [str(x.id)],
+            "text": f"Brewing tips {url}",
+            "category": "educational",
+            "date": future().date().isoformat(),
+            "time": "10:00",
+        },
+    )
+    assert response.status_code == 302
+    run_jobs(app, redis_db)
+    post = session.scalars(sa.select(Post)).one()
+    page = editor.get(f"/w/{team.workspace.slug}/posts/{post.id}/edit").get_data(as_text=True)
+    assert previews_of(page) == ["x"]
+    assert "Five brewing tips" in page and "Refetch" in page
+    # "Show previews" on the edit page shows the typed text and saves nothing.
+    response = editor.post(
+        f"/w/{team.workspace.slug}/posts/{post.id}/edit",
+        {
+            "channel_id": str(x.id),
+            "text": "Changed #tips",
+            "category": "educational",
+            "date": future().date().isoformat(),
+            "time": "10:00",
+            "version": str(post.version),
+            "action": "preview",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and '<span class="np-hashtag">#tips</span>' in page
+    session.expire_all()
+    assert session.get(Post, post.id).text == f"Brewing tips {url}"
