@@ -136,14 +136,24 @@ def is_known(session: Session, workspace_id: int, url: str) -> bool:
     return _row(session, workspace_id, url) is not None
 
 
-def ask_again(session: Session, workspace_id: int, url: str) -> None:
-    """Mark the link's preview as asked for again (Refetch); the caller enqueues the fetch."""
+REFETCH_SECONDS = 60  # a Refetch within this of the last one, still pending, adds no fetch
+
+
+def ask_again(session: Session, workspace_id: int, url: str) -> bool:
+    """Mark the link's preview as asked for again (Refetch); True when the caller should
+    enqueue a fetch, False when one asked for moments ago is still on its way (so clicking
+    Refetch ten times does not send ten requests to the site)."""
     row = _row(session, workspace_id, url)
     if row is None:
         row = LinkPreview(workspace_id=workspace_id, url_key=url_key(url), url=normalise(url))
         session.add(row)
+    elif row.status == "pending" and (utcnow() - row.requested_at).total_seconds() < (
+        REFETCH_SECONDS
+    ):
+        return False
     row.status, row.problem, row.requested_at = "pending", None, utcnow()
     session.commit()
+    return True
 
 
 def store(session: Session, workspace_id: int, url: str, found: Page | PreviewProblem) -> None:
@@ -155,7 +165,9 @@ def store(session: Session, workspace_id: int, url: str, found: Page | PreviewPr
     if isinstance(found, Page):
         row.status, row.problem = "ok", None
         row.title, row.description = found.title[:300], found.description[:1000]
-        row.image_url, row.site_name = found.image_url[:1000], found.site_name[:200]
+        # A cut address is a wrong one: an image address too long to keep is left out.
+        row.image_url = found.image_url if len(found.image_url) <= 1000 else ""
+        row.site_name = found.site_name[:200]
     else:
         row.status, row.problem = found.status, str(found)
         row.title = row.description = row.image_url = row.site_name = ""

@@ -709,7 +709,9 @@ def refetch_link(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     if link is None:
         flash("This post has no link to preview.", "error")
         return redirect(back), 303
-    link_previews.ask_again(db.session, access.workspace.id, link)
+    if not link_previews.ask_again(db.session, access.workspace.id, link):
+        flash("The link preview is being fetched already; it shows here in a moment.", "info")
+        return redirect(back), 303
     try:
         queue.enqueue_link_preview(queue.redis_for(), access.workspace.id, link, force=True)
     except redis.RedisError:

@@ -169,6 +169,9 @@ def test_refetch_fetches_again_and_shows_the_new_title(app, team, session, redis
     assert response.status_code == 303
     page = editor.get(response.headers["Location"]).get_data(as_text=True)
     assert "Fetching the link preview again" in page and "fetched in the background" in page
+    # A second click while the first is on its way adds no fetch.
+    again = editor.post(f"/w/{team.workspace.slug}/posts/{post.id}/link-preview")
+    assert "being fetched already" in editor.get(again.headers["Location"]).get_data(as_text=True)
     run_jobs(app, redis_db)
     page = editor.get(f"/w/{team.workspace.slug}/posts/{post.id}").get_data(as_text=True)
     assert "Second title" in page and "First title" not in page
@@ -324,3 +327,24 @@ def test_editing_a_post_shows_its_preview_with_refetch(app, team, session, redis
     assert response.status_code == 200 and '<span class="np-hashtag">#tips</span>' in page
     session.expire_all()
     assert session.get(Post, post.id).text == f"Brewing tips {url}"
+
+
+def test_images_are_cropped_to_the_networks_shape_with_their_alt_text(app):
+    from rules.preview import Image, preview
+
+    template = app.jinja_env.get_template("_previews.html")
+    with app.test_request_context():
+        square = Image("/media/1.jpg", "A cup of cold brew on a table", 1200, 1200)
+        on_x = str(
+            template.module.network_preview(preview("Cold brew", "x", name="Acme", images=[square]))
+        )
+        on_instagram = str(
+            template.module.network_preview(
+                preview("Cold brew", "instagram", name="Acme", images=[square])
+            )
+        )
+    assert 'class="np-img crop crop-16x9"' in on_x
+    assert 'alt="A cup of cold brew on a table"' in on_x
+    # Instagram shows a square image whole, at its own size.
+    assert 'class="np-img"><img src="/media/1.jpg"' in on_instagram
+    assert 'width="1200" height="1200"' in on_instagram
