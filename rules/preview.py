@@ -267,6 +267,7 @@ _HASHTAG = re.compile(r"(?<![\w&#])#(?!\d+\b)\w+", re.UNICODE)
 # (a closing bracket stays when the address opened one, as in Wikipedia's addresses).
 _URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
 _TRAILING = ".,;:!?'\"…"
+_MAYBE_DOMAIN = re.compile(r"\.[^\W\d_]{2}")
 
 
 def _scheme_links(text: str) -> list[tuple[int, int, str]]:
@@ -288,6 +289,8 @@ def _links(text: str, network: str) -> list[tuple[int, int, str]]:
     others every http(s) address."""
     if network != "x":
         return _scheme_links(text)
+    if not _MAYBE_DOMAIN.search(text):
+        return []  # every link has a dot before its top-level domain; twitter-text is slow
     found = []
     for url in extract_urls_with_indices(text, extract_urls_without_protocol=True):
         start, end = url["indices"]
@@ -389,15 +392,19 @@ def _fold(
     fold within a word moves back to the space before it when that is near."""
     if chars is None and lines is None:
         return parts, ()
-    total_chars = sum(grapheme.length(p.text) for p in parts)
+    # Code points never undercount graphemes: a text that fits by code points fits, and
+    # graphemes (slow to count in Python) are counted only up to the budget.
+    code_points = sum(len(p.text) for p in parts)
     total_lines = sum(_breaks(p.text) for p in parts) + 1
-    if (chars is None or total_chars <= chars) and (lines is None or total_lines <= lines):
+    if (chars is None or code_points <= chars) and (lines is None or total_lines <= lines):
         return parts, ()
-    budget = chars if chars is not None else total_chars
+    budget = chars if chars is not None else code_points
     breaks = lines - 1 if lines is not None else total_lines
     visible: list[Segment] = []
     for index, part in enumerate(parts):
-        size = grapheme.length(part.text)
+        size = len(part.text)
+        if size > budget:
+            size = grapheme.length(part.text, until=budget + 1)
         newlines = _breaks(part.text)
         if size <= budget and newlines <= breaks:
             visible.append(part)
@@ -422,7 +429,7 @@ def _breaks(text: str) -> int:
 
 def _cut(text: str, budget: int, breaks: int) -> str:
     """The start of `text` that fits in `budget` graphemes and `breaks` line breaks."""
-    head = ""
+    pieces: list[str] = []
     for cluster in grapheme.graphemes(text):
         # A form sends line breaks as CR LF, which is one grapheme.
         line_break = cluster in ("\n", "\r\n", "\r")
@@ -430,8 +437,9 @@ def _cut(text: str, budget: int, breaks: int) -> str:
             break
         if line_break:
             breaks -= 1
-        head += cluster
+        pieces.append(cluster)
         budget -= 1
+    head = "".join(pieces)
     if len(head) < len(text) and not text[len(head)].isspace() and not head[-1:].isspace():
         # Inside a word: back to the last space if it is near (networks cut whole words when
         # they can; CJK text has no spaces and is cut where it is).
