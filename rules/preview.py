@@ -36,6 +36,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import grapheme
@@ -329,9 +330,10 @@ def shorten_link(url: str, how: str) -> str:
     return url
 
 
+@lru_cache(maxsize=8192)
 def segments(text: str, network: str) -> tuple[Segment, ...]:
     """The text as runs of plain text, links (shortened the network's way), mentions and
-    hashtags."""
+    hashtags. Cached: the approval queue and the post pages show the same texts again."""
     style = style_for(network)
     spans: list[tuple[int, int, str, str]] = []
     for start, end, url in _links(text, style.network):
@@ -383,6 +385,7 @@ def _merge(parts: list[Segment]) -> list[Segment]:
 # --- The fold --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=8192)
 def _fold(
     parts: tuple[Segment, ...], chars: int | None, lines: int | None
 ) -> tuple[tuple[Segment, ...], tuple[Segment, ...]]:
