@@ -348,3 +348,22 @@ def test_images_are_cropped_to_the_networks_shape_with_their_alt_text(app):
     # Instagram shows a square image whole, at its own size.
     assert 'class="np-img"><img src="/media/1.jpg"' in on_instagram
     assert 'width="1200" height="1200"' in on_instagram
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "http://localhost:6379/",
+        "http://[::1]:8080/admin",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/",
+        "http://2130706433/",  # 127.0.0.1 as one number
+        "http://0x7f.1/",
+        "http://user:secret@example.com/",
+        "ftp://example.com/file",
+    ],
+)
+def test_inward_and_odd_addresses_are_refused_before_any_connection(address):
+    with pytest.raises(link_previews.PreviewProblem, match="^not fetched: ") as refused:
+        link_previews.fetch(address, allow_private=False)
+    assert refused.value.status == "refused"
