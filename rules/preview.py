@@ -256,9 +256,24 @@ class Preview:
 
 # --- Parsing the text ------------------------------------------------------------------------
 
-# A mention: @name, Mastodon's @user@domain, a Bluesky handle @name.bsky.social; not inside a
-# word, an e-mail address or a link's path.
-_MENTION = re.compile(r"(?<![\w/@.])@\w+(?:[.@-]\w+)*", re.UNICODE)
+# A mention as each network links it, never inside a word, an e-mail address or a link's path:
+# X's @name of at most 15 letters, digits and underscores (`@user@domain` is no mention there);
+# Mastodon's @user and @user@domain; a Bluesky handle, which has a dot (@name.bsky.social:
+# the publisher resolves it); Instagram's and Threads' @user.name of at most 30. LinkedIn and
+# Facebook link only the mentions their own editors make, so "@name" in text sent through
+# their APIs stays plain text.
+_ANY_MENTION = re.compile(r"(?<![\w/@.])@\w+(?:[.@-]\w+)*", re.UNICODE)
+_MENTIONS: dict[str, re.Pattern[str] | None] = {
+    "x": re.compile(r"(?<![\w/@.])@[A-Za-z0-9_]{1,15}(?![\w@])"),
+    "mastodon": re.compile(
+        r"(?<![\w/@.])@[A-Za-z0-9_]+(?:[A-Za-z0-9_.-]+[A-Za-z0-9_]+)?(?:@[\w.-]+\w)?"
+    ),
+    "bluesky": re.compile(r"(?<![\w/@.])@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?![\w@])"),
+    "instagram": re.compile(r"(?<![\w/@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"),
+    "threads": re.compile(r"(?<![\w/@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?"),
+    "linkedin": None,
+    "facebook": None,
+}
 # A hashtag: # then word characters (CJK and accented letters too), not inside a word or an
 # HTML entity, and not all digits ("#1" is a number on every network).
 _HASHTAG = re.compile(r"(?<![\w&#])#(?!\d+\b)\w+", re.UNICODE)
@@ -343,7 +358,10 @@ def segments(text: str, network: str) -> tuple[Segment, ...]:
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for kind, pattern in (("mention", _MENTION), ("hashtag", _HASHTAG)):
+    mention = _MENTIONS.get(style.network, _ANY_MENTION)
+    for kind, pattern in (("mention", mention), ("hashtag", _HASHTAG)):
+        if pattern is None:
+            continue
         for match in pattern.finditer(text):
             if free(match.start(), match.end()):
                 spans.append((match.start(), match.end(), kind, match.group()))

@@ -48,10 +48,36 @@ def test_mentions_and_hashtags_are_highlighted_and_mastodon_shortens_remote_ment
     assert ("mention", "@maria") in on_mastodon
     assert ("mention", "@beans.bsky.social") in on_mastodon
     assert ("hashtag", "#coffee") in on_mastodon and ("hashtag", "#東京") in on_mastodon
-    assert ("mention", "@maria@social.coop") in kinds(LAUNCH, "x")
+    assert ("mention", "@maria@social.coop") in kinds(LAUNCH, "webhook")
     # A number is not a hashtag, an e-mail address is not a mention.
     assert not any(t == "#1" for k, t in on_mastodon if k == "hashtag")
     assert all(k == "text" for k, _ in kinds("Write to help@acme.example", "mastodon"))
+
+
+def test_each_network_links_its_own_kind_of_mention():
+    text = "Thanks @maria@social.coop, @beans.bsky.social, @acme_coffee and @a_name_longer_than_15!"
+
+    def mentions(network: str) -> list[str]:
+        return [t for k, t in kinds(text, network) if k == "mention"]
+
+    # X: at most 15 characters, and an address with a second @ is no mention.
+    assert mentions("x") == ["@beans", "@acme_coffee"]
+    assert mentions("mastodon") == [
+        "@maria",
+        "@beans.bsky.social",
+        "@acme_coffee",
+        "@a_name_longer_than_15",
+    ]
+    # Bluesky: a handle has a dot.
+    assert mentions("bluesky") == ["@beans.bsky.social"]
+    assert mentions("instagram") == [
+        "@maria",
+        "@beans.bsky.social",
+        "@acme_coffee",
+        "@a_name_longer_than_15",
+    ]
+    # Through the API, LinkedIn and Facebook show "@name" as plain text.
+    assert mentions("linkedin") == [] and mentions("facebook") == []
 
 
 def test_instagram_captions_have_no_links():
@@ -191,7 +217,7 @@ def test_a_link_ends_before_the_sentence_does():
 
 
 def test_a_long_x_post_shows_more_after_280_and_never_cuts_a_mention():
-    text = "word " * 54 + "@somebody_with_a_long_name thanks"  # the mention crosses 280
+    text = "word " * 55 + "@somebody thanks"  # the mention crosses 280
     p = preview(text, "x", name="Acme", handle="acme")
     assert p.truncated and p.more_label == "Show more"
     assert p.hidden[0] == segments(text, "x")[1]  # the whole mention, after the fold
