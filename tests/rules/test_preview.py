@@ -3,7 +3,10 @@ the text, how it crops images, when it shows a link card, and the one length cou
 
 from __future__ import annotations
 
+import grapheme
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules import measure
 from rules.preview import Image, LinkCard, first_link, initials, preview, segments, shorten_link
@@ -221,3 +224,29 @@ def test_a_long_x_post_shows_more_after_280_and_never_cuts_a_mention():
     p = preview(text, "x", name="Acme", handle="acme")
     assert p.truncated and p.more_label == "Show more"
     assert p.hidden[0] == segments(text, "x")[1]  # the whole mention, after the fold
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=8),
+            st.sampled_from(
+                [" ", "\n", "\r\n", "@ab", "#tag", "https://a.example/x ", "👩‍👩‍👧", "🇯🇵"]
+            ),
+        ),
+        max_size=80,
+    ).map("".join),
+    st.sampled_from(["instagram", "linkedin", "facebook", "x"]),
+)
+def test_the_fold_loses_nothing_and_keeps_its_budget(text, network):
+    p = preview(text, network, name="Acme")
+    visible = "".join(s.text for s in p.visible)
+    hidden = "".join(s.text for s in p.hidden)
+    whole = "".join(s.text for s in segments(text, network))
+    # What is shown plus what is folded away is the whole text, but for the white space
+    # trimmed at the fold.
+    assert whole.startswith(visible) and whole.endswith(hidden)
+    assert whole[len(visible) : len(whole) - len(hidden)].strip() == ""
+    style_budget = {"instagram": 125, "linkedin": 210, "facebook": 480, "x": 280}[network]
+    assert grapheme.length(visible) <= style_budget
