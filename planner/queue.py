@@ -37,7 +37,9 @@ from rules.preview import first_link
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("publish", "feeds", "default")
+# Most urgent first; link previews last: a thousand imported posts with links must never
+# delay a publish, a feed or the sweep.
+QUEUE_NAMES = ("publish", "feeds", "default", "previews")
 PUBLISH_JOB = "workers.publish.publish_post"
 SWEEP_JOB = "workers.publish.sweep"
 RENDER_JOB = "workers.feeds.render_feed"
@@ -218,7 +220,7 @@ def enqueue_link_preview(
     if force:
         job_id += f"-r{time.time_ns()}"
     try:
-        return Queue("default", connection=connection).enqueue(
+        return Queue("previews", connection=connection).enqueue(
             LINK_PREVIEW_JOB,
             workspace_id,
             url,

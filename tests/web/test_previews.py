@@ -141,7 +141,7 @@ def test_saving_a_post_fetches_its_first_link_once_in_a_job(app, team, session, 
     assert compose(editor, team, f"Our spring menu: {url} #coffee").status_code == 302
     # Enqueued, not fetched in the request.
     assert site.requests == []
-    assert Queue("default", connection=redis_db).count == 1
+    assert Queue("previews", connection=redis_db).count == 1
     run_jobs(app, redis_db)
     assert site.requests == ["/menus/spring?utm_source=planner"]
     row = _preview_row(session, team.workspace.id)
