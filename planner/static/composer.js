@@ -204,6 +204,8 @@
         if (!response.ok) throw new Error((answer.error && answer.error.message) || response.statusText);
         // Escaped by the server's template, like the page itself.
         previewList.innerHTML = answer.html;
+        // The same counts as the draft check's, sooner: the counters beside the variants follow.
+        if (answer.lengths) { serverLengths = answer.lengths; update(); }
         previewList.removeAttribute("aria-busy");
       } catch (error) {
         if (request === previewLatest) {

@@ -663,7 +663,8 @@ PREVIEW_MAX = 70_000
 def previews_json(slug: str):  # type: ignore[no-untyped-def]
     """The composer's live previews: {"channel_ids", "text", "variants"?: {channel id: text},
     "post_id"?} -> {"html": each chosen channel's preview, "counters": {channel id: "12/500
-    characters"}}. Reads the link preview cache; never fetches."""
+    characters"}, "lengths": as the draft check gives them}. Reads the link preview cache;
+    never fetches."""
     access = workspace_access(slug, "create_post")
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("channel_ids", []), list):
@@ -690,8 +691,14 @@ def previews_json(slug: str):  # type: ignore[no-untyped-def]
         post = post_in(access, post_id)
     items = _preview_items(access, pairs, post)
     html = render_template("posts/_preview_list.html", previews=items)
+    lengths = {
+        str(c.id): {"count": m.count, "limit": m.limit, "unit": m.unit}
+        for c, item in zip(channels, items, strict=True)
+        if (m := item["preview"].length) is not None  # type: ignore[attr-defined]
+    }
     return jsonify(
         html=html,
+        lengths=lengths,
         counters={
             str(c.id): item["preview"].counter for c, item in zip(channels, items, strict=True)
         },  # type: ignore[attr-defined]

@@ -101,6 +101,13 @@ def test_three_previews_follow_the_typing_and_the_approver_sees_them(
             arg=[first["mastodon"]],
         )
         after = {n: counter(page, n) for n in ("mastodon", "bluesky", "linkedin")}
+        # The counter beside "Customise for Mastodon" says the same count as its preview.
+        used = after["mastodon"].split("/")[0]
+        summary = page.locator(f"[data-counter-for='{mastodon.id}']")
+        page.wait_for_function(
+            "([el, used]) => el.textContent.includes(used + ' of 500')",
+            arg=[summary.element_handle(), used],
+        )
         for network in after:
             assert int(after[network].split("/")[0].replace(",", "")) == int(
                 first[network].split("/")[0].replace(",", "")

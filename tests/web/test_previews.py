@@ -92,6 +92,11 @@ def test_the_live_previews_answer_with_html_and_a_counter_per_channel(app, team)
         str(x.id): "350/280 weighted characters",
         str(mastodon.id): "18/500 characters",
     }
+    assert answer["lengths"][str(x.id)] == {
+        "count": 350,
+        "limit": 280,
+        "unit": "weighted characters",
+    }
     assert previews_of(answer["html"]) == ["x", "mastodon"]
     assert "70 too many for X" in answer["html"] and "Short for Mastodon" in answer["html"]
 
