@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 import sqlalchemy as sa
+import urllib3
 from bs4 import BeautifulSoup, UnicodeDammit
 from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy.orm import Session
@@ -287,18 +288,21 @@ def fetch(url: str, *, allow_private: bool = False) -> Page:
 
 
 def _read(response: requests.Response, deadline: float) -> bytes:
-    """At most MAX_BYTES of the body, before the deadline (a page that trickles stops there)."""
+    """At most MAX_BYTES of the body, before the deadline. Read with `read1`, which returns
+    after one receive, so a page that trickles (a byte every few seconds never trips the read
+    timeout) is stopped at the deadline, not after a whole chunk has trickled in."""
     chunks: list[bytes] = []
     size = 0
     try:
-        for chunk in response.iter_content(16_384):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size >= MAX_BYTES:
-                break
+        while size < MAX_BYTES:
             if time.monotonic() > deadline:
                 raise PreviewProblem("the site took too long to send the page")
-    except requests.RequestException as error:
+            chunk = response.raw.read1(min(65_536, MAX_BYTES - size), decode_content=True)
+            if not chunk:
+                break  # the end of the page
+            chunks.append(chunk)
+            size += len(chunk)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         raise PreviewProblem("the site stopped sending the page") from error
     return b"".join(chunks)[:MAX_BYTES]
 
@@ -317,3 +321,9 @@ def fetch_and_store(
         found = problem
     store(session, workspace_id, url, found)
     return "ok" if isinstance(found, Page) else found.status
+
+
+def record_failure(session: Session, workspace_id: int, url: str) -> None:
+    """A fetch job that died (its time limit, a crash): its card says so, rather than
+    "fetching" for ever. Refetch tries again."""
+    store(session, workspace_id, url, PreviewProblem("the fetch did not finish"))

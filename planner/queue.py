@@ -24,7 +24,7 @@ from typing import Any
 import redis
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
-from rq import Queue, Retry, Worker
+from rq import Callback, Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
@@ -46,6 +46,7 @@ RENDER_JOB = "workers.feeds.render_feed"
 IMPORT_JOB = "workers.imports.import_plan"
 CHECK_JOB = "workers.connections.check_channel"
 LINK_PREVIEW_JOB = "workers.link_previews.fetch_link_preview"
+LINK_PREVIEW_FAILED = "workers.link_previews.fetch_failed"
 
 # Job states in which a publish job will still run, or runs now.
 LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -227,6 +228,7 @@ def enqueue_link_preview(
             force,
             job_id=job_id,
             unique=True,
+            on_failure=Callback(LINK_PREVIEW_FAILED),
             result_ttl=600,
             failure_ttl=7 * 86400,
             job_timeout=60,

@@ -4,6 +4,10 @@ about itself (planner/link_previews.py). Enqueued when a post is saved, and by R
 from __future__ import annotations
 
 import logging
+from types import TracebackType
+from typing import Any
+
+from rq.job import Job
 
 from planner import link_previews
 from planner.db import db
@@ -35,3 +39,23 @@ def fetch_link_preview(workspace_id: int, url: str, force: bool = False) -> str:
         outcome,
     )
     return outcome
+
+
+def fetch_failed(
+    job: Job,
+    connection: Any,
+    kind: type[BaseException] | None = None,
+    value: BaseException | None = None,
+    traceback: TracebackType | None = None,
+) -> None:
+    """RQ's on_failure callback: a fetch that died (its time limit, a crash) is recorded on
+    the card, which would otherwise say "fetching" for ever."""
+    workspace_id, url = job.args[0], job.args[1]
+    with job_context():
+        if db.session.get(Workspace, workspace_id) is not None:
+            link_previews.record_failure(db.session, workspace_id, url)
+    log.warning(
+        "job=fetch_link_preview workspace=%s outcome=died error=%s",
+        workspace_id,
+        kind.__name__ if kind else "unknown",
+    )

@@ -5,13 +5,16 @@ refetched on demand, and never fetched from inward addresses."""
 from __future__ import annotations
 
 import re
+import socket
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 from rq import Queue
 
-from planner import link_previews, workflow
+from planner import link_previews, queue, workflow
 from planner.models import LinkPreview, Post
 from tests.conftest import future, signed_in
 from tests.support.pages import Site, article
@@ -372,3 +375,54 @@ def test_inward_and_odd_addresses_are_refused_before_any_connection(address):
     with pytest.raises(link_previews.PreviewProblem, match="^not fetched: ") as refused:
         link_previews.fetch(address, allow_private=False)
     assert refused.value.status == "refused"
+
+
+@pytest.fixture
+def trickle() -> Iterator[str]:
+    """A site that answers at once, then sends its page a byte every 0.2 seconds: the read
+    timeout never trips."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<title>")
+                try:
+                    while not stop.wait(0.2):
+                        conn.sendall(b"x")
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
+    stop.set()
+    thread.join(timeout=3)
+    listener.close()
+
+
+def test_a_page_that_trickles_is_cut_off_at_the_deadline(trickle, monkeypatch):
+    monkeypatch.setattr(link_previews, "DEADLINE_SECONDS", 1.5)
+    started = time.monotonic()
+    with pytest.raises(link_previews.PreviewProblem, match="took too long"):
+        link_previews.fetch(trickle, allow_private=True)
+    assert time.monotonic() - started < 1.5 + link_previews.TIMEOUT[1] + 1
+
+
+def test_a_fetch_job_that_died_says_so_on_the_card(app, team, session, redis_db):
+    from workers.link_previews import fetch_failed
+
+    with app.app_context():
+        job = queue.enqueue_link_preview(redis_db, team.workspace.id, "https://acme.example/a")
+        fetch_failed(job, redis_db, TimeoutError, TimeoutError("job timeout"), None)
+    row = _preview_row(session, team.workspace.id)
+    assert row.status == "failed" and row.problem == "the fetch did not finish"
+    card = link_previews.card_of(row, "https://acme.example/a")
+    assert card.problem == "the fetch did not finish"
