@@ -254,6 +254,8 @@ def enqueue_digest(
         )
     except DuplicateJobError:
         return None
+
+
 # --- Link previews ----------------------------------------------------------------------------
 
 

@@ -935,6 +935,8 @@ def _find_time(
     if not found:
         flash("No time in the next 14 days adds no finding on these channels.", "info")
     return [slot_json(at) for at in found]
+
+
 # Longer than any network takes (Facebook's 63,206): a preview of more only costs time.
 PREVIEW_MAX = 70_000
 
