@@ -1,22 +1,52 @@
 """Network previews of posts: the composer's, the post page's and the approver's.
 
 The look of a post on its network is rules.preview (pure); this module gives it what the
-database knows: the channel's name and handle, the post's images (an input: the media work
-passes them as `rules.preview.Image`s) and the first link's card from the link preview cache
+database knows: the channel's name and handle, the post's group's files
+(`images_of`, as `rules.preview.Image`s) and the first link's card from the link preview cache
 (planner/link_previews.py). Reading previews never fetches anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from planner import link_previews
-from planner.models import Channel, Post, Workspace
+from planner.models import Channel, Media, Post, Workspace
 from rules.preview import Image, LinkCard, Preview, first_link, preview
 
-__all__ = ["Image", "Preview", "for_channel", "for_posts", "for_texts"]
+__all__ = ["Image", "Preview", "for_channel", "for_posts", "for_texts", "images_of"]
+
+# (post, media row, "file" or "thumbnail") -> the address the page shows it at.
+MediaUrl = Callable[[Post, Media, str], str]
+
+
+def images_of(session: Session, posts: Sequence[Post], url: MediaUrl) -> dict[int, list[Image]]:
+    """The pictures each post goes out with (its group's files, in order), one query: an image
+    by its thumbnail, a video by its poster frame's."""
+    groups = {p.group_id for p in posts}
+    if not groups:
+        return {}
+    rows = session.scalars(
+        sa.select(Media).where(Media.group_id.in_(groups)).order_by(Media.group_id, Media.position)
+    ).all()
+    by_group: dict[int, list[Media]] = {}
+    for row in rows:
+        by_group.setdefault(row.group_id, []).append(row)
+    shown: dict[int, list[Image]] = {}
+    for post in posts:
+        images = []
+        for row in by_group.get(post.group_id, []):
+            if row.kind != "image" and not row.thumbnail_key:
+                continue
+            # The thumbnail keeps the file's proportions and spares the page its megabytes.
+            which = "thumbnail" if row.thumbnail_key else "file"
+            alt = row.alt_text or ("" if row.kind == "image" else "a video")
+            images.append(Image(url(post, row, which), alt, row.width or 0, row.height or 0))
+        shown[post.id] = images
+    return shown
 
 
 def for_channel(
@@ -48,17 +78,16 @@ def for_posts(
     session: Session,
     workspace: Workspace,
     posts: Iterable[Post],
-    images: Mapping[int, Sequence[Image]] | None = None,
+    media_url: MediaUrl | None = None,
 ) -> dict[int, Preview]:
-    """Each post's preview by post id, the link cards read in one query; `images` by post id
-    (none yet: the media work fills it in)."""
+    """Each post's preview by post id, the link cards and the files each read in one query
+    (the files when `media_url` says where the page shows them)."""
     posts = list(posts)
+    images = images_of(session, posts, media_url) if media_url else {}
     links = [link for link in (first_link(p.text) for p in posts) if link]
     cards = link_previews.cards(session, workspace.id, links) if links else {}
     return {
-        p.id: for_channel(
-            session, workspace, p.channel, p.text, (images or {}).get(p.id, ()), cards
-        )
+        p.id: for_channel(session, workspace, p.channel, p.text, images.get(p.id, ()), cards)
         for p in posts
     }
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from planner import planning, previews, review, workflow
 from planner.db import db
 from planner.web.access import workspace_access
-from planner.web.posts import kept_comment
+from planner.web.posts import kept_comment, media_url
 from planner.web.security import version_pairs
 
 bp = Blueprint("approvals", __name__, url_prefix="/w/<slug>/approvals")
@@ -31,7 +31,10 @@ def queue(slug: str):  # type: ignore[no-untyped-def]
         kept_comment=kept_comment(),
         # Every variant as its network shows it: the approver signs off what readers see.
         previews=previews.for_posts(
-            db.session, access.workspace, [v for e in entries for v in e.variants]
+            db.session,
+            access.workspace,
+            [v for e in entries for v in e.variants],
+            media_url(access),
         ),
     )
 

@@ -26,7 +26,7 @@ import rules
 from planner import link_previews, media, planning, previews, queue, workflow
 from planner.db import db, utcnow
 from planner.localtime import NonexistentLocalTime, local, parse_day, to_utc
-from planner.models import AuditEvent, Channel, Comment, Post, Status
+from planner.models import AuditEvent, Channel, Comment, Media, Post, Status
 from planner.web.access import (
     Access,
     channel_in,
@@ -89,9 +89,19 @@ def _preview_items(
     return [{"preview": p, "refetch_url": refetch} for p in shown]
 
 
+def media_url(access: Access) -> previews.MediaUrl:
+    """Where the pages show a post's files (members only: planner/web/media.py)."""
+    slug = access.workspace.slug
+
+    def url(post: Post, row: Media, which: str) -> str:
+        return url_for("media.serve", slug=slug, post_id=post.id, media_id=row.id, which=which)
+
+    return url
+
+
 def post_previews(access: Access, posts: list[Post]) -> list[dict[str, object]]:
     """The network previews of saved posts (a group's variants), with each one's Refetch."""
-    shown = previews.for_posts(db.session, access.workspace, posts)
+    shown = previews.for_posts(db.session, access.workspace, posts, media_url(access))
     may_edit = access.can("edit_post")
     return [
         {

@@ -248,3 +248,25 @@ def test_the_week_and_month_cards_mark_a_post_with_files(app, session, team):
         assert html.count('class="card-media"') == 1, page
         assert "1 file attached" in html
         assert f"{alone.id}" in html
+
+
+def test_the_previews_show_the_picture_with_its_alt_text_for_every_variant(app, session, team):
+    posts = a_group(session, team)
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], photo("PNG", size=(160, 90)), "wide.png", "A wide harbour view")
+    row = session.scalars(sa.select(Media)).one()
+    for post in posts:
+        page = editor.get(f"/w/{team.workspace.slug}/posts/{post.id}").get_data(as_text=True)
+        previews = page.split("How it will look", 1)[1]
+        thumb = f"/w/{team.workspace.slug}/posts/{post.id}/media/{row.id}/thumbnail"
+        # One picture per network preview, each variant's own address, the alt text kept.
+        assert previews.count('alt="A wide harbour view"') == len(posts)
+        assert thumb in previews
+        assert editor.get(thumb).status_code == 200
+    post = fresh(session, posts[0])
+    with app.app_context():
+        versions = {p.id: fresh(session, p).version for p in posts}
+        workflow.submit(session, team.user("editor"), post, post.version, versions)
+    approver = signed_in(app, "approver@example.com")
+    queue = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
+    assert queue.count('alt="A wide harbour view"') == len(posts)
