@@ -27,6 +27,7 @@ from planner.web import (
     posts,
     publishing,
     rule_settings,
+    search,
     security,
     settings,
     ui,
@@ -52,6 +53,7 @@ BLUEPRINTS = (
     rule_settings,
     bulk,
     api_tokens,
+    search,
 )
 
 
