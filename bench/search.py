@@ -173,6 +173,17 @@ def measure(url: str, count: int) -> None:
                 )
         for label, _query, total, figures in rows:
             print(f"{label:<14}{total:>9,}" + "".join(f"{f:>10.1f}" for f in figures), flush=True)
+        if dialect == "postgresql":
+            sizes = session.execute(
+                sa.text(
+                    "SELECT pg_relation_size('ix_posts_search_vector'), "
+                    "pg_relation_size('ix_bench_trgm'), pg_relation_size('posts')"
+                )
+            ).one()
+            print(
+                "index sizes: tsvector GIN {:.1f} MB, pg_trgm GIN {:.1f} MB "
+                "(the posts table {:.1f} MB)".format(*(n / 1e6 for n in sizes))
+            )
         session.close()
         db.engine.dispose()
 

@@ -194,7 +194,13 @@ def search(
     page = max(1, page)
     if query.empty:
         return Results(query, statuses, (), 0, page, 0)
-    where = [Post.workspace_id == workspace.id, *conditions(session, workspace, query)]
+    own = Post.workspace_id == workspace.id
+    if session.get_bind().dialect.name == "sqlite":
+        # `+ 0` keeps SQLite off the workspace index: without statistics it would walk every
+        # post of the workspace, testing each against the ids the index found, rather than
+        # fetch those few ids by primary key (about 3 times slower at 100,000 posts).
+        own = (Post.workspace_id + 0) == workspace.id
+    where = [own, *conditions(session, workspace, query)]
     if statuses:
         where.append(Post.status.in_(statuses))
     total = session.scalar(sa.select(sa.func.count()).select_from(Post).where(*where)) or 0

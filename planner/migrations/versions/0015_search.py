@@ -53,9 +53,10 @@ def upgrade() -> None:
         )
         _create_triggers()
         op.execute("INSERT INTO posts_search (posts_search) VALUES ('rebuild')")
-        # Without statistics SQLite takes `workspace_id = ?` for the narrowest way in and
-        # walks a workspace's every post instead of the few ids a search finds.
-        op.execute("ANALYZE")
+        # No ANALYZE here: on a new, empty database it records FTS5's shadow tables as tiny,
+        # and every later insert into the index got slower with its size (bench/search.py:
+        # 5,000 posts took 3 s, then 22 s, at 40,000). planner/search.py steers the plan
+        # instead.
     elif dialect == "postgresql":
         op.execute(
             "ALTER TABLE posts ADD COLUMN search_vector tsvector "
