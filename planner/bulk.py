@@ -30,7 +30,7 @@ from planner.localtime import (
     local_day_bounds,
     to_utc,
 )
-from planner.models import Channel, Post, Role, User, Workspace
+from planner.models import Channel, Media, Post, Role, User, Workspace
 from rules.plan_csv import (
     COLUMNS,
     PlanCsvError,
@@ -43,7 +43,9 @@ from rules.plan_csv import (
 from rules.plan_csv import Problem as RowError
 
 # `group` ties rows into one post for several channels (the same value on each row).
-EXPORT_COLUMNS = (*COLUMNS, "reply_to", "thread", "group", "id", "status", "version")
+# `media` is how many files the post carries (the files themselves are not exported, and an
+# import ignores the column).
+EXPORT_COLUMNS = (*COLUMNS, "reply_to", "thread", "group", "id", "status", "version", "media")
 PROGRESS_EVERY = 100
 
 
@@ -55,8 +57,14 @@ def export_csv(
     for day in (first, last):
         if day is not None:
             day_in_range(day)
+    files = (
+        sa.select(sa.func.count(Media.id))
+        .where(Media.group_id == Post.group_id)
+        .correlate(Post)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(Post, Channel, sa.func.count().over(partition_by=Post.group_id))
+        sa.select(Post, Channel, sa.func.count().over(partition_by=Post.group_id), files)
         .join(Channel, Channel.id == Post.channel_id)
         .where(Post.workspace_id == workspace.id)
         .order_by(Post.scheduled_at, Post.id)
@@ -73,7 +81,7 @@ def export_csv(
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
-    for post, channel, variants in session.execute(query):
+    for post, channel, variants, attached in session.execute(query):
         writer.writerow(
             [
                 local(post.scheduled_at, workspace.timezone).isoformat(),
@@ -87,6 +95,7 @@ def export_csv(
                 post.id,
                 str(post.status),
                 post.version,
+                attached,
             ]
         )
     return out.getvalue()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from planner import review
 from planner.localtime import local, local_day_bounds, week_start, zone
-from planner.models import Channel, Membership, Post, Status, Workspace
+from planner.models import Channel, Media, Membership, Post, Status, Workspace
+from rules import staffing
 from rules.model import Category
+from rules.staffing import OFFICE_HOURS, StaffedHours, StaffedHoursError, parse_staffed
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,12 @@ class CalendarPost:
     # (id, version) and channel names.
     others: tuple[tuple[int, int], ...] = ()
     other_channels: tuple[str, ...] = ()
+    # How many images and videos the group carries (the card shows a small marker).
+    media: int = 0
+
+    @property
+    def media_words(self) -> str:
+        return f"{self.media} file{'s' if self.media != 1 else ''} attached"
 
     @property
     def channels(self) -> str:
@@ -158,6 +166,12 @@ def posts_between(
             Post.scheduled_at,
             Post.group_id,
             review.retrying_clause(),
+            # One index lookup per row (media.group_id): a week of a thousand posts stays
+            # one query.
+            sa.select(sa.func.count(Media.id))
+            .where(Media.group_id == Post.group_id)
+            .correlate(Post)
+            .scalar_subquery(),
         )
         .join(Channel, Channel.id == Post.channel_id)
         .where(
@@ -176,7 +190,7 @@ def posts_between(
     tz = zone(workspace.timezone)
     cards: dict[tuple[int, datetime, Status, bool], CalendarPost] = {}
     rows = session.execute(query)
-    for id, version, channel, category, status, text, at, group_id, retrying in rows:
+    for id, version, channel, category, status, text, at, group_id, retrying, files in rows:
         # A group's variants at one time and in one state share a card (its channels listed).
         key = (group_id, at, status, bool(retrying))
         lead = cards.get(key)
@@ -191,6 +205,7 @@ def posts_between(
                 at,
                 at.astimezone(tz),
                 bool(retrying),
+                media=files or 0,
             )
         else:
             cards[key] = replace(
@@ -209,6 +224,33 @@ def _days(first: date, count: int, posts: list[CalendarPost]) -> list[Day]:
         if bucket is not None:
             bucket.posts.append(item)
     return days
+
+
+def staffed_hours_of(channel: Channel) -> StaffedHours:
+    """A channel's staffed hours: its own, or the default office hours."""
+    if channel.staffed_hours is None:
+        return OFFICE_HOURS
+    try:
+        return parse_staffed(channel.staffed_hours)
+    except StaffedHoursError:
+        return OFFICE_HOURS  # stored values are validated when saved; never break the page
+
+
+def unstaffed_hours(channels: Sequence[Channel], shown_ids: Sequence[int] = ()) -> list[set[int]]:
+    """For each weekday (Monday first), the hours of the day that no channel shown staffs at
+    all (the week grid shades them). `shown_ids` are the channels the calendar is filtered
+    to (empty: every channel); with no channel, nothing is shaded."""
+    shown = [c for c in channels if not shown_ids or c.id in shown_ids]
+    if not shown:
+        return [set() for _ in range(7)]
+    schedules = [staffed_hours_of(c) for c in shown]
+    found = []
+    for weekday in range(7):
+        free = list(staffing.unstaffed_hours(schedules, weekday))
+        found.append(
+            {h for h in range(24) if any(a <= h * 60 and (h + 1) * 60 <= b for a, b in free)}
+        )
+    return found
 
 
 def week(session: Session, workspace: Workspace, any_day: date, filters: Filters) -> list[Day]:

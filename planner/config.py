@@ -105,8 +105,11 @@ PUBLISHING_DEFAULTS = {
 }
 
 
-# Request bodies: the largest CSV import is 8 MB; nothing else comes close.
+# Request bodies: the largest CSV import is 8 MB; only media uploads are larger, and they
+# have a limit of their own (MEDIA_MAX_BYTES, on the upload routes only; raise it for longer
+# videos: X takes up to 512 MB).
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+MEDIA_MAX_BYTES = 100 * 1024 * 1024
 MAX_FORM_MEMORY_SIZE = 8 * 1024 * 1024
 
 
@@ -170,6 +173,16 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
     settings.update(
         {
             "MAX_CONTENT_LENGTH": MAX_CONTENT_LENGTH,
+            "MEDIA_MAX_BYTES": int(env.get("MEDIA_MAX_BYTES", MEDIA_MAX_BYTES)),
+            # Media: a folder under the instance (`folder`, the default) or an S3-compatible
+            # bucket (`s3`: MEDIA_S3_BUCKET, and MEDIA_S3_ENDPOINT for MinIO and the like),
+            # which web and worker hosts share.
+            "MEDIA_STORE": env.get("MEDIA_STORE", "folder").strip().lower() or "folder",
+            "MEDIA_FOLDER": env.get("MEDIA_FOLDER", str(folder / "media")),
+            "MEDIA_S3_BUCKET": env.get("MEDIA_S3_BUCKET", ""),
+            "MEDIA_S3_PREFIX": env.get("MEDIA_S3_PREFIX", ""),
+            "MEDIA_S3_ENDPOINT": env.get("MEDIA_S3_ENDPOINT", ""),
+            "MEDIA_S3_REGION": env.get("MEDIA_S3_REGION", ""),
             "MAX_FORM_MEMORY_SIZE": MAX_FORM_MEMORY_SIZE,
             # Behind https the session cookie never travels in the clear.
             "SESSION_COOKIE_SECURE": _flag(env, "SESSION_COOKIE_SECURE", https),
@@ -189,9 +202,25 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
                 h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
             ]
             or None,
+            # Notification mail. Without MAIL_SERVER, mail goes to the log (the console
+            # backend), so a trial needs no mail server. MAIL_USE_TLS: STARTTLS on MAIL_PORT.
+            "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
+            "MAIL_PORT": int(env.get("MAIL_PORT", "587" if _flag(env, "MAIL_USE_TLS") else "25")),
+            "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+            "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+            "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS"),
+            "MAIL_FROM": env.get("MAIL_FROM", "Planner <planner@localhost>"),
+            # The local hour (workspace timezone) after which each member's daily digest goes.
+            "NOTIFY_DIGEST_HOUR": int(env.get("NOTIFY_DIGEST_HOUR", "8")),
             # Sign-in attempts per e-mail address and per client address.
             "LOGIN_LIMIT": env.get("LOGIN_LIMIT", "10 per 15 minutes"),
             "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per hour"),
         }
     )
+    if settings["MEDIA_STORE"] not in ("folder", "s3"):
+        raise ConfigurationError(
+            f"MEDIA_STORE={settings['MEDIA_STORE']!r}: use 'folder' (the default) or 's3'"
+        )
+    if settings["MEDIA_STORE"] == "s3" and not settings["MEDIA_S3_BUCKET"]:
+        raise ConfigurationError("MEDIA_STORE=s3 needs MEDIA_S3_BUCKET (the bucket's name)")
     return settings

@@ -20,13 +20,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import rules
-from planner import events, permissions, planning
+from planner import events, media, permissions, planning
 from planner.db import utcnow
 from planner.localtime import NonexistentLocalTime, local, to_utc
 from planner.models import (
     AuditEvent,
     Channel,
     Comment,
+    Media,
+    MediaUpload,
     Post,
     PostGroup,
     Role,
@@ -635,7 +637,11 @@ def submit(
     versions: Mapping[int, int] | None = None,
 ) -> Post:
     """Ask for review of the post's group (`versions`: what the actor saw of the other
-    variants)."""
+    variants). Its images need alt text, and its files must suit every channel."""
+    permissions.require(_role(session, actor, post.workspace_id), "submit")
+    problems = media_errors(session, post)
+    if problems:
+        raise InvalidPost(problems)
     changed = _group_transition(
         session,
         actor,
@@ -687,12 +693,13 @@ def blocking_findings(session: Session, post: Post) -> list[rules.Finding]:
     ]
 
 
-TEXT_EVENTS = ("created", "edited")
+TEXT_EVENTS = ("created", "edited", "media_changed")
 
 
 def text_changed(event: AuditEvent) -> bool:
-    """Whether this audit event wrote the post's text (its creation, or an edit of it)."""
-    if event.action == "created":
+    """Whether this audit event wrote the post's content (its creation, an edit of its
+    text, or a change of its media: the pictures go out as the text does)."""
+    if event.action in ("created", "media_changed"):
         return True
     before, after = event.before or {}, event.after or {}
     return event.action == "edited" and before.get("text") != after.get("text")
@@ -917,6 +924,17 @@ def request_changes(
     session.add(Comment(post_id=post.id, author_id=actor.id, body=comment.strip()))
     _finish(session, post, *changed)
     _emit(session, events.CHANGES_REQUESTED, post, actor, changed, comment=comment.strip())
+    if "@" in comment:
+        # Others named in the request hear of it; the author is told by the request itself.
+        _emit(
+            session,
+            events.MENTIONED,
+            post,
+            actor,
+            [post],
+            comment=comment.strip(),
+            already_told=[post.author_id],
+        )
     return post
 
 
@@ -1384,3 +1402,269 @@ def channel_reconnected(
             hook(post)
         released.append(post)
     return released
+
+
+# --- Media ------------------------------------------------------------------------------------
+# A group's files go out with every variant, in one order. Attaching, removing, reordering and
+# alt text are edits: they raise the version of the post they were made on, and take it and
+# the rest of its group out of review or approval, as a text edit does (the approver signed
+# off what they saw, pictures included). The bytes are written to the store before the row
+# and deleted after it, so a row never names missing bytes.
+
+ALT_TEXT_MAX = 1500  # Mastodon's limit; X's 1,000 is checked per network
+
+
+def group_media(session: Session, group_id: int) -> list[Media]:
+    """A group's files in their order."""
+    return list(
+        session.scalars(
+            sa.select(Media).where(Media.group_id == group_id).order_by(Media.position, Media.id)
+        )
+    )
+
+
+def _networks(session: Session, post: Post) -> list[str]:
+    """The networks of the variants still in the group."""
+    return [
+        p.channel.network
+        for p in variants(session, post.group_id)
+        if p.status in IN_GROUP or p.id == post.id
+    ]
+
+
+def _item(row: Media | media.Prepared, label: str) -> media.Item:
+    return media.Item(
+        label, row.kind, row.mime_type, row.size, row.width, row.height, row.duration_ms
+    )
+
+
+def media_errors(session: Session, post: Post) -> dict[str, str]:
+    """What stops the group's files from going out: images without alt text, and whatever a
+    channel's network refuses (size, length, count). Empty when all is well."""
+    files = group_media(session, post.group_id)
+    networks = _networks(session, post)
+    problems: list[str] = []
+    missing = [
+        f"{n}. {m.label}" for n, m in enumerate(files, 1) if m.is_image and not m.alt_text.strip()
+    ]
+    if missing:
+        problems.append(
+            "Describe every image for people who cannot see it (alt text): "
+            + ", ".join(missing)
+            + "."
+        )
+    for row in files:
+        problems.extend(media.item_problems(_item(row, row.label), networks))
+    problems.extend(media.set_problems([_item(m, m.label) for m in files], networks))
+    x_alt = [m.label for m in files if "x" in networks and len(m.alt_text) > 1000]
+    if x_alt:
+        problems.append(f"Alt text of {', '.join(x_alt)} is over 1,000 characters, X's limit.")
+    return {"media": " ".join(problems)} if problems else {}
+
+
+def _media_check(session: Session, actor: User, post: Post, expected_version: int) -> None:
+    _check(session, actor, post, "edit_post", EDITABLE, expected_version)
+    busy = [o for o in _others(session, post) if o.status == Status.publishing]
+    if busy:
+        raise TransitionNotAllowed(
+            f"The {busy[0].channel.name} variant is being published right now; change the "
+            "media once it is done."
+        )
+
+
+def _media_edited(
+    session: Session, actor: User, post: Post, expected_version: int, note: str
+) -> Post:
+    """Record a media change as an edit of the post: version, audit, and the approval of
+    the post and its group revoked."""
+    before = snapshot(post)
+    was_approved = post.status == Status.approved
+    revoke = _revoking(post)
+    _apply(session, post, expected_version, **revoke)
+    _audit(session, post, actor, "media_changed", before, note=note)
+    if was_approved:
+        _audit(session, post, actor, "approval_revoked", before, note="its media changed")
+    others = _revoke_group(session, actor, post, "the media of the group changed")
+    return _finish(session, post, *others)
+
+
+def add_media(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    upload: media.Prepared,
+    store: media.MediaStore,
+    alt_text: str = "",
+) -> Media:
+    """Attach a checked file to the post's group, last; InvalidPost (field "media") names
+    the network limit it breaks, for every channel of the group."""
+    _media_check(session, actor, post, expected_version)
+    alt_text = alt_text.strip()
+    label = upload.filename or ("the video" if upload.kind == "video" else "the image")
+    files = group_media(session, post.group_id)
+    networks = _networks(session, post)
+    problems = media.item_problems(_item(upload, label), networks)
+    problems += [
+        p
+        for p in media.set_problems(
+            [*(_item(m, m.label) for m in files), _item(upload, label)], networks
+        )
+        if "attach one" not in p
+    ]
+    if len(alt_text) > ALT_TEXT_MAX:
+        problems.append(
+            f"Alt text is {len(alt_text):,} characters; keep it within {ALT_TEXT_MAX:,}."
+        )
+    if problems:
+        raise InvalidPost({"media": " ".join(problems)})
+    key = media.new_key(post.workspace_id, upload.extension)
+    thumbnail_key = None
+    store.put(key, upload.data, upload.mime_type)
+    try:
+        if upload.thumbnail is not None:
+            extension = "png" if upload.thumbnail_type == "image/png" else "jpg"
+            thumbnail_key = media.new_key(post.workspace_id, extension, thumbnail=True)
+            store.put(thumbnail_key, upload.thumbnail, upload.thumbnail_type or "image/jpeg")
+        row = Media(
+            workspace_id=post.workspace_id,
+            group_id=post.group_id,
+            position=max((m.position for m in files), default=-1) + 1,
+            key=key,
+            kind=upload.kind,
+            mime_type=upload.mime_type,
+            size=upload.size,
+            width=upload.width,
+            height=upload.height,
+            duration_ms=upload.duration_ms,
+            alt_text=alt_text,
+            filename=upload.filename,
+            thumbnail_key=thumbnail_key,
+            uploaded_by_id=actor.id,
+        )
+        session.add(row)
+        session.flush()
+        _media_edited(session, actor, post, expected_version, f"attached {label}")
+    except BaseException:
+        session.rollback()
+        for stored in (key, thumbnail_key):
+            if stored:
+                store.delete(stored)
+        raise
+    return row
+
+
+def media_of(session: Session, post: Post, media_id: int) -> Media | None:
+    """One file of the post's group, or None (another group's, another workspace's)."""
+    row = session.get(Media, media_id)
+    if row is None or row.group_id != post.group_id or row.workspace_id != post.workspace_id:
+        return None
+    return row
+
+
+def remove_media(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    row: Media,
+    store: media.MediaStore,
+) -> Post:
+    """Take a file off the post's group; its bytes go once the change is saved."""
+    _media_check(session, actor, post, expected_version)
+    if row.group_id != post.group_id:
+        raise InvalidPost({"media": "That file is not attached to this post."})
+    keys = [row.key, row.thumbnail_key]
+    label = row.label
+    session.delete(row)
+    session.flush()
+    for n, other in enumerate(group_media(session, post.group_id)):
+        other.position = n
+    _media_edited(session, actor, post, expected_version, f"removed {label}")
+    for key in keys:
+        if key:
+            store.delete(key)
+    return post
+
+
+def reorder_media(
+    session: Session, actor: User, post: Post, expected_version: int, order: Sequence[int]
+) -> Post:
+    """Put the group's files in this order (every file's id, once)."""
+    _media_check(session, actor, post, expected_version)
+    files = group_media(session, post.group_id)
+    if sorted(order) != sorted(m.id for m in files):
+        raise InvalidPost({"media": "Give the order of every file of this post, each once."})
+    if list(order) == [m.id for m in files]:
+        return post
+    by_id = {m.id: m for m in files}
+    for n, media_id in enumerate(order):
+        by_id[media_id].position = n
+    session.flush()
+    _media_edited(session, actor, post, expected_version, "reordered the media")
+    return post
+
+
+def move_media(
+    session: Session, actor: User, post: Post, expected_version: int, media_id: int, step: int
+) -> Post:
+    """Move one file up (step -1) or down (+1) in the order: the keyboard path of a drag."""
+    order = [m.id for m in group_media(session, post.group_id)]
+    if media_id not in order:
+        raise InvalidPost({"media": "That file is not attached to this post."})
+    at = order.index(media_id)
+    to = min(max(at + step, 0), len(order) - 1)
+    order.insert(to, order.pop(at))
+    return reorder_media(session, actor, post, expected_version, order)
+
+
+def describe_media(
+    session: Session, actor: User, post: Post, expected_version: int, alt_texts: Mapping[int, str]
+) -> Post:
+    """Set the alt text of the group's files (by id); unchanged texts change nothing."""
+    _media_check(session, actor, post, expected_version)
+    files = {m.id: m for m in group_media(session, post.group_id)}
+    errors: dict[str, str] = {}
+    changed = []
+    for media_id, text in alt_texts.items():
+        row = files.get(media_id)
+        if row is None:
+            errors[f"alt-{media_id}"] = "That file is not attached to this post."
+            continue
+        text = text.strip()
+        if len(text) > ALT_TEXT_MAX:
+            errors[f"alt-{media_id}"] = (
+                f"{len(text):,} characters; keep alt text within {ALT_TEXT_MAX:,}."
+            )
+        elif text != row.alt_text:
+            changed.append((row, text))
+    if errors:
+        raise InvalidPost(errors)
+    if not changed:
+        return post
+    for row, text in changed:
+        row.alt_text = text
+    session.flush()
+    names = ", ".join(row.label for row, _ in changed)
+    return _media_edited(session, actor, post, expected_version, f"alt text of {names}")
+
+
+def uploads_of(session: Session, post_id: int) -> dict[str, str]:
+    """The files a post's target already has: upload key -> the target's media id."""
+    rows = session.execute(
+        sa.select(MediaUpload.upload_key, MediaUpload.external_id).where(
+            MediaUpload.post_id == post_id
+        )
+    )
+    return {key: external for key, external in rows}
+
+
+def remember_upload(session: Session, post_id: int, upload_key: str, external_id: str) -> None:
+    """Keep a target's media id at once (its own commit), so a retry after a crash or an
+    error of the status itself attaches it again rather than uploading it twice."""
+    session.add(MediaUpload(post_id=post_id, upload_key=upload_key, external_id=external_id))
+    try:
+        session.commit()
+    except IntegrityError:
+        # The same upload remembered by an overlapping attempt: the first one stands.
+        session.rollback()

@@ -7,6 +7,7 @@ import os
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 
 from planner import accounts, create_app, migrate, search, workflow
 from planner.db import db
@@ -26,8 +27,14 @@ def old_database(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite:///{tmp_path / 'old.db'}"
 
 
+# The revision before search (the lead re-chains migrations when branches merge).
+BEFORE = str(
+    ScriptDirectory.from_config(migrate.alembic_config("")).get_revision("0015").down_revision
+)
+
+
 def test_posts_written_before_the_migration_are_found_after_it(old_database):
-    migrate.upgrade(old_database, "0010")
+    migrate.upgrade(old_database, BEFORE)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": old_database})
     with app.app_context():
         session = db.session
@@ -45,7 +52,7 @@ def test_posts_written_before_the_migration_are_found_after_it(old_database):
         ]
         db.session.close()
 
-        command.downgrade(migrate.alembic_config(old_database), "0010")
+        command.downgrade(migrate.alembic_config(old_database), BEFORE)
         migrate.upgrade(old_database)
         assert search.search(db.session, workspace, query).total == 1
         db.session.close()

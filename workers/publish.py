@@ -6,6 +6,7 @@ conditional update; RQ delivers at least once, so running a job twice does no ha
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import time
@@ -13,14 +14,17 @@ from datetime import datetime, timedelta
 
 import redis
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy.orm import joinedload
+from werkzeug.routing import BuildError
 
-from planner import connections, publishers, queue, workflow
+from planner import connections, media, notifications, publishers, queue, workflow
 from planner.db import db, utcnow
+from planner.media import links
 from planner.models import Channel, Post, Status, Workspace, publish_key
 from planner.publishers import (
     PUBLISHERS,
+    Image,
     LoginRejected,
     OutcomeUnknownError,
     PermanentPublishError,
@@ -94,6 +98,11 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
             key=publish_key(post.id, approved_version, post.key_generation),
             reply_to=post.reply_to,
             thread_parent=_thread_parent(session, post) if publisher.threads else None,
+            images=_attachments(app, session, post),
+            uploaded=workflow.uploads_of(session, post.id),
+            remember_upload=lambda upload_key, external_id: workflow.remember_upload(
+                session, post_id, upload_key, external_id
+            ),
         )
         result = publisher.publish(request)
     except TransientPublishError as error:
@@ -117,6 +126,50 @@ def _publish(app: Flask, post_id: int, approved_version: int) -> str:
         return "failed"
     workflow.mark_published(session, post_id, approved_version, result.external_id, result.url)
     return "published"
+
+
+def _attachments(app: Flask, session: sa.orm.Session, post: Post) -> tuple[Image, ...]:
+    """The group's files, in order, read from the media store, each with the key of its
+    upload (file and alt text: new alt text is a new upload) and, when the app knows its own
+    address (SERVER_NAME), a signed link for receivers that fetch files."""
+    rows = workflow.group_media(session, post.group_id)
+    if not rows:
+        return ()
+    store = media.store_for(app.config)
+    images = []
+    for row in rows:
+        try:
+            data = store.get(row.key)
+        except media.MediaMissing as error:
+            raise PermanentPublishError(
+                f"the file {row.label} is missing from the media store; attach it again"
+            ) from error
+        alt = hashlib.sha256(row.alt_text.encode()).hexdigest()[:16]
+        images.append(
+            Image(
+                data,
+                row.mime_type,
+                row.alt_text,
+                key=f"media-{row.id}-{alt}",
+                filename=row.filename,
+                width=row.width,
+                height=row.height,
+                duration_ms=row.duration_ms,
+                url=_link(app, row.id, row.key),
+            )
+        )
+    return tuple(images)
+
+
+def _link(app: Flask, media_id: int, key: str) -> str | None:
+    if not app.config.get("SERVER_NAME"):
+        return None
+    token = links.sign(str(app.config["SECRET_KEY"]), media_id, key)
+    try:
+        with app.app_context():
+            return url_for("media_links.fetch", token=token, _external=True)
+    except BuildError:
+        return None
 
 
 def _thread_parent(session: sa.orm.Session, post: Post) -> str | None:
@@ -186,7 +239,7 @@ def _sweep(app: Flask) -> dict[str, int]:
     connection = queue.redis_for(app)
     now = utcnow()
     horizon = now + timedelta(seconds=2 * float(app.config["SWEEP_INTERVAL_SECONDS"]))
-    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0}
+    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0, "digests": 0, "notices": 0}
     due = session.scalars(
         sa.select(Post)
         .join(Workspace, Workspace.id == Post.workspace_id)
@@ -229,6 +282,7 @@ def _sweep(app: Flask) -> dict[str, int]:
         ):
             counts["unknown"] += 1
     counts["checks"] = _schedule_checks(app, session, connection, now)
+    counts["digests"], counts["notices"] = _schedule_notifications(app, session, connection, now)
     if any(counts.values()):
         log.info("job=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
@@ -249,6 +303,26 @@ def _schedule_checks(
             queue.enqueue_check(connection, channel_id, claimed_at)
             scheduled += 1
     return scheduled
+
+
+def _schedule_notifications(
+    app: Flask, session: sa.orm.Session, connection: redis.Redis, now: datetime
+) -> tuple[int, int]:
+    """Enqueue the daily digests that are due (each claimed in the database first, so a
+    member gets one a day however many sweeps overlap), and the deliveries of events whose job
+    never got enqueued (Redis was down, or the change was made outside an app)."""
+    base = notifications.configured_base_url(app.config)
+    digests = 0
+    hour = int(app.config["NOTIFY_DIGEST_HOUR"])
+    for membership_id, day in notifications.due_digests(session, now, hour):
+        if notifications.claim_digest(session, membership_id, day):
+            queue.enqueue_digest(connection, membership_id, day.isoformat(), base)
+            digests += 1
+    notices = 0
+    for key in notifications.stranded(session, now):
+        if queue.enqueue_notify(connection, key, base) is not None:
+            notices += 1
+    return digests, notices
 
 
 def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> None:

@@ -9,20 +9,60 @@ refuses (`LoginRejected`) marks the channel "needs reconnecting" and holds its p
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 
 @dataclass(frozen=True)
 class Image:
-    """An image that goes out with a post: its bytes, media type and alt text (what a screen
-    reader says instead of the picture)."""
+    """A file that goes out with a post (an image, or an MP4 video): its bytes, media type and
+    alt text (what a screen reader says instead of the picture).
+
+    `key` names the file and its alt text together (a target that stores uploads, such as
+    Mastodon, is asked once per key); `url` is a signed link a receiver may fetch the file
+    from (webhooks), when the app knows its own address."""
 
     data: bytes
     mime_type: str
     alt: str = ""
+    key: str = ""
+    filename: str = ""
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+    url: str | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
+
+    @property
+    def extension(self) -> str:
+        return {
+            "image/jpeg": "jpg",
+            "image/png": "png",
+            "image/webp": "webp",
+            "image/gif": "gif",
+            "video/mp4": "mp4",
+        }.get(self.mime_type, "bin")
+
+    def to_json(self) -> dict[str, Any]:
+        """What a receiver learns of the file (never its bytes)."""
+        return {
+            "mime_type": self.mime_type,
+            "alt_text": self.alt,
+            "filename": self.filename,
+            "size": len(self.data),
+            "width": self.width,
+            "height": self.height,
+            "duration_ms": self.duration_ms,
+            "sha256": hashlib.sha256(self.data).hexdigest(),
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)
@@ -32,7 +72,10 @@ class PublishRequest:
     `reply_to` is whom the post answers (an account, or the address of a post); `thread_parent`
     is the external id of the part of the same thread on the same channel published just
     before this one (None for a thread's first part and for posts outside a thread).
-    `images` go out with the post, in order; publishers that cannot carry images ignore them.
+    `images` go out with the post, in order (images and video alike); publishers that cannot
+    carry them ignore them. `uploaded` is what the target already has of them from an earlier
+    attempt (Image.key -> the target's media id), and `remember_upload` keeps a new one at
+    once, so a retry attaches it again instead of uploading it twice.
     """
 
     post_id: int
@@ -44,6 +87,8 @@ class PublishRequest:
     reply_to: str | None = None
     thread_parent: str | None = None
     images: tuple[Image, ...] = ()
+    uploaded: Mapping[str, str] = field(default_factory=dict)
+    remember_upload: Callable[[str, str], None] | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The post as the outbox writes it and a webhook receives it."""
@@ -54,6 +99,7 @@ class PublishRequest:
             "text": self.text,
             "scheduled_at": self.scheduled_at.isoformat(),
             "key": self.key,
+            "media": [image.to_json() for image in self.images],
         }
 
 

@@ -1,4 +1,6 @@
-"""The outbox: one JSON file per post in a folder, so a fresh install publishes somewhere."""
+"""The outbox: one JSON file per post in a folder, so a fresh install publishes somewhere.
+A post's files are written beside it (`<key>-1.jpg`, ...), before the JSON that names them:
+a JSON file in the outbox always has its files."""
 
 from __future__ import annotations
 
@@ -30,19 +32,29 @@ class OutboxPublisher(Publisher):
     def publish(self, request: PublishRequest) -> PublishResult:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            target = self.folder / f"{request.key}.json"
-            # Written whole or not at all: a temporary file in the same folder, then a rename.
-            fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".json")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(request.to_json(), out, ensure_ascii=False, indent=1)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
+            payload = request.to_json()
+            for number, (image, entry) in enumerate(
+                zip(request.images, payload["media"], strict=True), 1
+            ):
+                name = f"{request.key}-{number}.{image.extension}"
+                self._write(name, image.data)
+                entry["file"] = name
+            body = json.dumps(payload, ensure_ascii=False, indent=1).encode()
+            self._write(f"{request.key}.json", body)
         except OSError as error:
             raise PermanentPublishError(
                 f"cannot write to the outbox {self.folder}: {error}"
             ) from error
         return PublishResult(external_id=request.key, url=None)
+
+    def _write(self, name: str, data: bytes) -> None:
+        """Written whole or not at all: a temporary file in the same folder, then a rename."""
+        fd, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, self.folder / name)
 
     def test(self) -> str:
         try:

@@ -23,6 +23,8 @@ from planner.web import (
     channels,
     errors,
     feeds,
+    media,
+    notifications,
     observability,
     posts,
     publishing,
@@ -44,6 +46,7 @@ BLUEPRINTS = (
     workspaces,
     calendar,
     posts,
+    media,
     approvals,
     channels,
     settings,
@@ -53,6 +56,7 @@ BLUEPRINTS = (
     rule_settings,
     bulk,
     api_tokens,
+    notifications,
     search,
 )
 
@@ -66,6 +70,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
+    app.register_blueprint(media.links_bp)
     # Bearer tokens, never cookies, authenticate the API: there is no ambient credential
     # for another site to ride on, so CSRF tokens have nothing to protect there.
     csrf.exempt(api.bp)

@@ -13,16 +13,17 @@ from typing import Any
 
 import flask_smorest
 import sqlalchemy as sa
-from flask import Flask, g, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 import rules
-from planner import permissions, planning, search, tokens, workflow
-from planner.db import db
+from planner import media, permissions, planning, search, tokens, workflow
+from planner.db import db, utcnow
 from planner.localtime import local_day_bounds, parse_instant
 from planner.models import Channel, Post, Status
 from planner.web import api_schemas as schemas
 from planner.web.errors import TITLES, error_response, http_error, messages_to_fields
+from planner.web.security import whole_number
 
 bp = flask_smorest.Blueprint(
     "api", __name__, url_prefix="/api/v1", description="A workspace's content calendar."
@@ -103,6 +104,8 @@ def _authenticate() -> None:
             headers=challenge,
         )
     g.api_caller = caller
+    if request.endpoint == "api.post_media":
+        return  # a multipart upload, not JSON
     if request.method in ("POST", "PATCH", "PUT") and not isinstance(
         request.get_json(silent=True), dict
     ):
@@ -372,6 +375,54 @@ def findings(args: dict[str, Any]) -> dict[str, Any]:
     return {"findings": [f.to_json() for f in found]}
 
 
+@bp.get("/slots")
+@bp.arguments(schemas.SlotsQuery, location="query")
+@bp.response(200, schemas.Slots)
+def slots(args: dict[str, Any]) -> dict[str, Any]:
+    """The best next slots for a new post
+
+    The next times (every 30 minutes over the next 14 days, in the workspace timezone) at
+    which a post of this category on these channels adds no finding of the cadence, mix or
+    coverage rules (quiet hours and staffed hours included), checked by the same rules engine
+    as the calendar's findings."""
+    caller = _caller()
+    wanted = list(dict.fromkeys(args["channel"]))
+    found = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Channel).where(
+                Channel.workspace_id == caller.workspace.id, Channel.id.in_(wanted)
+            )
+        )
+    }
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        _abort(
+            422,
+            "Pick channels of this workspace.",
+            channel=f"No channel {', '.join(missing)} in this workspace.",
+        )
+    chosen = [found[i] for i in wanted]
+    category = args.get("category")
+    at = planning.find_slots(
+        db.session, caller.workspace, chosen, category, utcnow(), count=args["count"]
+    )
+    return {
+        "slots": [
+            {
+                "at": moment.isoformat(),
+                "date": moment.date().isoformat(),
+                "time": moment.strftime("%H:%M"),
+                "label": moment.strftime("%a %d %b %H:%M"),
+            }
+            for moment in at
+        ],
+        "timezone": caller.workspace.timezone,
+        "channels": [c.name for c in chosen],
+        "category": category,
+    }
+
+
 # --- Groups: one post for several channels --------------------------------------------------
 
 
@@ -489,3 +540,67 @@ def approve_group(body: dict[str, Any], group_id: int) -> GroupView:
 def request_group_changes(body: dict[str, Any], group_id: int) -> GroupView:
     """Send a whole group back to its author with a comment"""
     return _decide(group_id, body, "request_changes")
+
+
+UPLOAD_BODY = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file", "version"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "format": "binary",
+                        "description": "JPEG, PNG, WebP, GIF or MP4 (sniffed from the bytes).",
+                    },
+                    "version": {"type": "string", "description": "The version you last read."},
+                    "alt_text": {"type": "string", "description": "Needed for images."},
+                },
+            }
+        }
+    },
+}
+
+
+@bp.post("/posts/<int:post_id>/media")
+@bp.doc(requestBody=UPLOAD_BODY)
+@bp.response(201, schemas.MediaItem)
+def post_media(post_id: int) -> Any:
+    """Attach an image or video to the post's group (multipart; an edit: it revokes the
+    group's approval)"""
+    caller = _caller("edit_post")
+    post = _post(caller, post_id)
+    problems: dict[str, str] = {}
+    version = whole_number(request.form.get("version"))
+    if version is None or version < 1:
+        problems["version"] = "The version you last read, a whole number."
+    file = request.files.get("file")
+    alt_text = request.form.get("alt_text", "")
+    if "\x00" in alt_text:
+        problems["alt_text"] = "contains a NUL character"
+    prepared = None
+    if file is None or not file.filename:
+        problems["file"] = "Send the file as the multipart field 'file'."
+    else:
+        try:
+            prepared = media.prepare(file.read(), file.filename)
+        except media.MediaRefused as error:
+            problems["file"] = str(error)
+    if problems or prepared is None or version is None:
+        raise workflow.InvalidPost(problems)
+    try:
+        return workflow.add_media(
+            db.session,
+            caller.user,
+            post,
+            version,
+            prepared,
+            media.store_for(current_app.config),
+            alt_text,
+        )
+    except workflow.InvalidPost as error:
+        raise workflow.InvalidPost(
+            {("file" if k == "media" else k): v for k, v in error.errors.items()}
+        ) from error

@@ -197,6 +197,46 @@ class RangeQuery(Schema):
     end = _day(data_key="to", metadata={"description": "Included."})
 
 
+class SlotsQuery(Schema):
+    """Where and what the new post is: channels (repeat `channel` for a group) and category."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    channel = fields.List(
+        fields.Integer(strict=False, validate=validate.Range(1, MAX_ID)),
+        required=True,
+        validate=validate.Length(1, 50),
+        metadata={"description": "A channel id; repeat it for a post on several channels."},
+    )
+    category = fields.String(
+        validate=validate.OneOf([c.value for c in Category]),
+        metadata={"description": "The post's category; none: uncategorised."},
+    )
+    count = fields.Integer(load_default=3, validate=validate.Range(1, 10))
+
+
+class Slot(Schema):
+    at = fields.String(metadata={"description": "ISO 8601 with the workspace's offset."})
+    date = fields.String(metadata={"description": "The local date, YYYY-MM-DD."})
+    time = fields.String(metadata={"description": "The local time, HH:MM."})
+    label = fields.String(metadata={"description": "For people: Mon 10 Mar 09:00."})
+
+
+class Slots(Schema):
+    slots = fields.List(
+        fields.Nested(Slot),
+        metadata={
+            "description": "The next times (at most `count`, 2 hours apart or more, within 14 "
+            "days) at which the post adds no cadence, mix or coverage finding; empty when "
+            "none does."
+        },
+    )
+    timezone = fields.String()
+    channels = fields.List(fields.String())
+    category = fields.String(allow_none=True)
+
+
 class Suggestion(Schema):
     category = fields.String(
         allow_none=True, metadata={"description": "null when the classifier is unsure."}
@@ -204,6 +244,22 @@ class Suggestion(Schema):
     suggested = fields.String(metadata={"description": "Its best guess, sure or not."})
     confidence = fields.Float()
     signals = fields.List(fields.String())
+
+
+class MediaItem(Schema):
+    """A file of a post's group (every variant carries the group's files, in this order)."""
+
+    id = fields.Integer()
+    position = fields.Integer(metadata={"description": "0 first."})
+    kind = fields.String(metadata={"enum": ["image", "video"]})
+    mime_type = fields.String(metadata={"description": "Sniffed from the bytes."})
+    size = fields.Integer(metadata={"description": "Bytes."})
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    duration_ms = fields.Integer(allow_none=True, metadata={"description": "Videos."})
+    alt_text = fields.String()
+    filename = fields.String(metadata={"description": "The name it was uploaded under."})
+    created_at = fields.DateTime()
 
 
 class Post(Schema):
@@ -232,6 +288,11 @@ class Post(Schema):
     suggested_category = fields.Nested(
         Suggestion,
         metadata={"description": "Only when a post was created without a category."},
+    )
+    media = fields.List(
+        fields.Nested(MediaItem),
+        attribute="group.media",
+        metadata={"description": "The group's images and video, in order."},
     )
 
     def local_time(self, post: PostRow) -> str:

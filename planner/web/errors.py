@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -110,6 +110,18 @@ def http_error(error: HTTPException):  # type: ignore[no-untyped-def]
     detail = error.description if status not in (404, 405) else ""
     if status == 404:
         detail = "There is nothing here, or it is not shared with you."
+    if status == 413:
+        limit = request.max_content_length or 0
+        setting = (
+            "MEDIA_MAX_BYTES"
+            if limit == current_app.config.get("MEDIA_MAX_BYTES")
+            else "MAX_CONTENT_LENGTH"
+        )
+        detail = (
+            f"Planner takes at most {limit / 1_048_576:,.0f} MB in one upload (the {setting} "
+            "setting). Send a smaller file, or ask an operator to raise the limit; nothing was "
+            "saved."
+        )
     return error_response(status, TITLES.get(status, error.name), detail)
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -17,9 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import rules
-from planner import planning, workflow
+from planner import media, planning, workflow
 from planner.db import db, utcnow
 from planner.localtime import NonexistentLocalTime, local, parse_day, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post, Status
@@ -203,9 +205,26 @@ def new(slug: str):  # type: ignore[no-untyped-def]
             form.channel_ids.data = [channels[0].id]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
+    attachment = Attachment.from_request(access) if request.method == "POST" else Attachment()
+    if request.method == "POST" and _finding_a_time():
+        variant_texts = _variant_texts(list(form.channel_ids.data or []))
+        proposals = _find_or_take_slot(form, access, channels, list(form.channel_ids.data or []))
+        return _composer(
+            form,
+            access,
+            channels,
+            post=None,
+            variant_texts=variant_texts,
+            variant_errors={},
+            proposals=proposals,
+            find_time_done=True,
+            attachment=attachment,
+        ), 200
     if form.validate_on_submit():
         contents, variant_texts, variant_errors = _group_contents(form, access, channels)
-        if contents is not None:
+        if contents is not None and attachment.problem is None:
+            attachment.check([c.channel.network for c in contents])
+        if contents is not None and attachment.problem is None:
             try:
                 posts = workflow.create_group(
                     db.session,
@@ -218,6 +237,7 @@ def new(slug: str):  # type: ignore[no-untyped-def]
                 variant_errors = _show_field_errors(form, error)
             else:
                 where = "" if len(posts) == 1 else f" on {len(posts)} channels"
+                attachment.attach(posts[0])
                 flash(f"Saved as a draft{where} for {_when(posts[0], access)}.", "success")
                 return redirect(url_for("posts.show", slug=slug, post_id=posts[0].id))
     elif request.method == "POST":
@@ -231,7 +251,131 @@ def new(slug: str):  # type: ignore[no-untyped-def]
         post=None,
         variant_texts=variant_texts,
         variant_errors=variant_errors,
+        attachment=attachment,
     ), status
+
+
+class Attachment:
+    """The file the composer sends with a new post, and its alt text. A file that came with
+    a form shown again (another field had a problem) is kept in the media store under a
+    signed token, so the editor does not choose it again; it is attached once the post is
+    saved."""
+
+    SALT = "planner-media-pending"
+    MAX_AGE = 24 * 3600
+
+    def __init__(self) -> None:
+        self.alt_text = ""
+        self.problem: str | None = None
+        self.token: str | None = None
+        self.pending: dict[str, object] | None = None
+
+    @classmethod
+    def from_request(cls, access: Access) -> Attachment:
+        self = cls()
+        self.alt_text = request.form.get("media_alt", "")
+        signer = URLSafeTimedSerializer(current_app.secret_key or "", salt=cls.SALT)
+        file = request.files.get("media_file")
+        if file is not None and file.filename:
+            try:
+                prepared = media.prepare(file.read(), file.filename)
+            except media.MediaRefused as error:
+                self.problem = str(error)
+                return self
+            store = media.store_for(current_app.config)
+            key = media.new_key(access.workspace.id, prepared.extension)
+            store.put(key, prepared.data, prepared.mime_type)
+            thumbnail = None
+            if prepared.thumbnail is not None:
+                extension = "png" if prepared.thumbnail_type == "image/png" else "jpg"
+                thumbnail = media.new_key(access.workspace.id, extension, thumbnail=True)
+                store.put(thumbnail, prepared.thumbnail, prepared.thumbnail_type or "")
+            self.pending = {
+                "w": access.workspace.id,
+                "key": key,
+                "thumbnail": thumbnail,
+                "mime_type": prepared.mime_type,
+                "kind": prepared.kind,
+                "width": prepared.width,
+                "height": prepared.height,
+                "duration_ms": prepared.duration_ms,
+                "filename": prepared.filename,
+                "thumbnail_type": prepared.thumbnail_type,
+            }
+            self.token = signer.dumps(self.pending)
+            return self
+        token = request.form.get("media_pending", "")
+        if token:
+            try:
+                pending = signer.loads(token, max_age=cls.MAX_AGE)
+            except BadSignature:
+                self.problem = "The file chosen earlier has expired; choose it again."
+                return self
+            if isinstance(pending, dict) and pending.get("w") == access.workspace.id:
+                self.pending, self.token = pending, token
+        return self
+
+    @property
+    def filename(self) -> str:
+        return str((self.pending or {}).get("filename") or "")
+
+    def _prepared(self) -> media.Prepared | None:
+        if not self.pending:
+            return None
+        store = media.store_for(current_app.config)
+        try:
+            data = store.get(str(self.pending["key"]))
+            thumbnail = (
+                store.get(str(self.pending["thumbnail"])) if self.pending["thumbnail"] else None
+            )
+        except (media.MediaMissing, ValueError):
+            self.problem = "The file chosen earlier is gone; choose it again."
+            return None
+        p = self.pending
+        return media.Prepared(
+            data,
+            str(p["mime_type"]),
+            str(p["kind"]),
+            p["width"],  # type: ignore[arg-type]
+            p["height"],  # type: ignore[arg-type]
+            p["duration_ms"],  # type: ignore[arg-type]
+            thumbnail,
+            p.get("thumbnail_type"),  # type: ignore[arg-type]
+            self.filename,
+        )
+
+    def check(self, networks: list[str]) -> None:
+        """Say now (beside the field) what a network would refuse, before the post is made."""
+        prepared = self._prepared()
+        if prepared is None:
+            return
+        label = prepared.filename or prepared.kind
+        item = media.Item(
+            label, prepared.kind, prepared.mime_type, prepared.size,
+            prepared.width, prepared.height, prepared.duration_ms,
+        )  # fmt: skip
+        problems = media.item_problems(item, networks)
+        if len(self.alt_text.strip()) > workflow.ALT_TEXT_MAX:
+            problems.append(f"Keep alt text within {workflow.ALT_TEXT_MAX:,} characters.")
+        if problems:
+            self.problem = " ".join(problems)
+
+    def attach(self, post: Post) -> None:
+        """Attach the kept file to the new post; a problem is flashed (the post is saved)."""
+        prepared = self._prepared()
+        if prepared is None:
+            return
+        store = media.store_for(current_app.config)
+        try:
+            workflow.add_media(
+                db.session, current_user, post, post.version, prepared, store, self.alt_text
+            )
+        except workflow.WorkflowError as error:
+            flash(f"The post is saved, without its file: {error}", "error")
+            return
+        for key in (self.pending or {}).get("key"), (self.pending or {}).get("thumbnail"):
+            if key:
+                store.delete(str(key))
 
 
 def _prefill_time(form: PostFields, access: Access) -> None:
@@ -287,6 +431,12 @@ def _when(post: Post, access: Access) -> str:
 def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug)
     post = post_in(access, post_id)
+    return show_page(access, post)
+
+
+def show_page(access: Access, post: Post, status: int = 200, **extra):  # type: ignore[no-untyped-def]
+    """The post page; `extra` carries what a media form sent back (its problems, the alt
+    texts typed) when it is shown again with them."""
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.post_id == post.id).order_by(AuditEvent.id)
     ).all()
@@ -295,7 +445,10 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         .where(Comment.post_id == post.id)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    return access.render(
+    kept = session.pop("media_problem", None) or {}
+    if kept.get("post") == post.id and "media_problems" not in extra:
+        extra["media_problems"] = {"media": kept.get("text", "")}
+    page = access.render(
         "posts/show.html",
         post=post,
         events=events,
@@ -311,7 +464,13 @@ def show(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         post_findings=planning.by_post(planning.findings(db.session, access.workspace)).get(
             post.id, []
         ),
+        media=workflow.group_media(db.session, post.group_id),
+        media_problems=extra.pop("media_problems", {}),
+        kept_alt=extra.pop("kept_alt", {}),
+        kept_upload_alt=extra.pop("kept_upload_alt", ""),
+        **extra,
     )
+    return page, status
 
 
 @bp.route("/<int:post_id>/edit", methods=["GET", "POST"])
@@ -332,6 +491,19 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         )
         form.reply_to.data, form.thread.data = post.reply_to or "", post.thread or ""
         form.date.data, form.time.data, form.version.data = at.date(), at.time(), post.version
+    elif _finding_a_time():
+        chosen = [form.channel_id.data] if form.channel_id.data else []
+        proposals = _find_or_take_slot(form, access, channels, chosen, {post.id})
+        return _composer(
+            form,
+            access,
+            channels,
+            post=post,
+            at_stake=workflow.approval_at_stake(post),
+            group_others=_group_others(post),
+            proposals=proposals,
+            find_time_done=True,
+        ), 200
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
     elif form.validate_on_submit():
@@ -596,6 +768,115 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     return jsonify(answer)
 
 
+def slot_json(at: datetime) -> dict[str, str]:
+    """A proposed slot: its instant, its local date and time (what the composer's fields
+    take) and a label such as "Mon 10 Mar 09:00"."""
+    return {
+        "at": at.isoformat(),
+        "date": at.date().isoformat(),
+        "time": at.strftime("%H:%M"),
+        "label": at.strftime("%a %d %b %H:%M"),
+    }
+
+
+def _slot_request(
+    access: Access, channels: list[Channel], raw_ids: list[str], category: str
+) -> tuple[list[Channel], dict[str, str]]:
+    """The chosen channels of this workspace and the problems of the request."""
+    problems: dict[str, str] = {}
+    by_id = {c.id: c for c in channels}
+    ids = [whole_number(raw) for raw in raw_ids]
+    chosen = [by_id[i] for i in ids if i is not None and i in by_id]
+    if not raw_ids:
+        problems["channel"] = "Pick at least one channel."
+    elif len(chosen) != len(raw_ids):
+        problems["channel"] = "Pick channels of this workspace."
+    if category and category not in {c.value for c in Category}:
+        problems["category"] = f"Pick one of {', '.join(c.value for c in Category)}."
+    return chosen, problems
+
+
+@bp.route("/slots")
+@login_required
+def slots(slug: str):  # type: ignore[no-untyped-def]
+    """The composer's "Find a time": the next three times on the chosen channels that add no
+    finding. ?channel=<id> (repeated), category=<category>, post_id=<the post edited>."""
+    access = workspace_access(slug, "create_post")
+    raw_ids = request.args.getlist("channel")[:50]
+    category = request.args.get("category", "")
+    chosen, problems = _slot_request(access, channels_of(access), raw_ids, category)
+    post_id = whole_number(request.args.get("post_id") or "")
+    if problems:
+        return json_error(422, "Please correct: " + "; ".join(problems.values()), problems)
+    replaced = {post_id} if post_id is not None else set()
+    found = planning.find_slots(
+        db.session, access.workspace, chosen, category or None, utcnow(), replaced=replaced
+    )
+    return jsonify(
+        slots=[slot_json(at) for at in found],
+        timezone=access.workspace.timezone,
+        channels=[c.name for c in chosen],
+        category=category or None,
+    )
+
+
+def _finding_a_time() -> bool:
+    """Whether the composer was sent to find a time or to take one found, not to save."""
+    return "find_time" in request.form or "use_slot" in request.form
+
+
+def _find_or_take_slot(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int] | None = None,
+) -> list[dict[str, str]]:
+    """The composer without JavaScript: "Find a time" posts the form, which comes back with
+    what was typed and the proposals, each a button ("use_slot") that posts it again with
+    that date and time filled in. Nothing is saved either way."""
+    picked = request.form.get("use_slot", "")
+    if not picked:
+        return _find_time(form, access, channels, channel_ids, replaced or set())
+    try:
+        chosen_at = datetime.fromisoformat(picked)
+    except ValueError:
+        form.time.errors = ["That proposal cannot be read; pick a time."]
+        return []
+    form.date.data, form.time.data = chosen_at.date(), chosen_at.time()
+    # The fields show what was sent unless told otherwise.
+    form.date.raw_data = [chosen_at.date().isoformat()]
+    form.time.raw_data = [chosen_at.strftime("%H:%M")]
+    return []
+
+
+def _find_time(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int],
+) -> list[dict[str, str]]:
+    raw = [str(i) for i in channel_ids]
+    chosen, problems = _slot_request(access, channels, raw, form.category.data or "")
+    if problems:
+        field = form.channel_ids if isinstance(form, ComposeForm) else form.channel_id
+        for message in problems.values():
+            field.errors = [*field.errors, message]
+        return []
+    found = planning.find_slots(
+        db.session,
+        access.workspace,
+        chosen,
+        form.category.data or None,
+        utcnow(),
+        replaced=replaced,
+    )
+    if not found:
+        flash("No time in the next 14 days adds no finding on these channels.", "info")
+    return [slot_json(at) for at in found]
+
+
 def _finding_json(finding: rules.Finding) -> dict[str, object]:
     return {**finding.to_json(), "post_ids": [str(p) for p in finding.post_ids]}
 
@@ -647,6 +928,12 @@ def transition(slug: str, post_id: int, action: str):  # type: ignore[no-untyped
             function(db.session, current_user, post, form.version.data, seen)
         else:
             function(db.session, current_user, post, form.version.data)
+    except workflow.InvalidPost as error:
+        # Said beside the media too (alt text missing, a file a network refuses).
+        problem = " ".join(error.errors.values())
+        if "media" in error.errors:
+            session["media_problem"] = {"post": post.id, "text": error.errors["media"]}
+        flash(problem, "error")
     except workflow.WorkflowError as error:
         flash(str(error), "error")
     else:

@@ -143,6 +143,19 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
+# Routes that take media files: their bodies may be as large as MEDIA_MAX_BYTES; every other
+# request keeps MAX_CONTENT_LENGTH.
+UPLOAD_ENDPOINTS = frozenset({"posts.new", "media.upload", "api.post_media"})
+
+
+def _upload_limit() -> None:
+    # Files come multipart; any other body on these routes keeps the general limit.
+    if request.endpoint in UPLOAD_ENDPOINTS and request.mimetype == "multipart/form-data":
+        limit = current_app.config.get("MEDIA_MAX_BYTES")
+        if limit:
+            request.max_content_length = int(limit)
+
+
 def _refuse_hostile_input() -> None:
     """400 for a NUL character or a lone surrogate anywhere in the query, a form or a JSON
     body: no field of Planner has a use for them, and the database refuses them."""
@@ -152,7 +165,8 @@ def _refuse_hostile_input() -> None:
     if request.is_json:
         values += list(_strings(request.get_json(silent=True)))
     for value in values:
-        problem = hostile(value)
+        # A multipart part with a malformed name comes back with the name None.
+        problem = hostile(value) if isinstance(value, str) else None
         if problem is not None:
             raise BadRequest(f"The request {problem}.")
 
@@ -208,6 +222,8 @@ def init_app(app: Flask) -> None:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
+    # Before anything reads the body: the upload routes take files up to MEDIA_MAX_BYTES.
+    app.before_request(_upload_limit)
     app.before_request(_refuse_hostile_input)
     app.after_request(_headers)
     app.config.setdefault("RATELIMIT_STORAGE_URI", str(app.config["REDIS_URL"]))

@@ -1,5 +1,7 @@
 """A local HTTP sink for publishing tests: a webhook receiver and a stand-in for Mastodon's
-POST /api/v1/statuses, whose Idempotency-Key returns the first status for a repeated key."""
+POST /api/v1/statuses, whose Idempotency-Key returns the first status for a repeated key, and
+its media API: POST /api/v2/media (multipart; 202 while "processing", then GET
+/api/v1/media/:id answers 206 until it is ready)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,26 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
+
+
+def multipart(content_type: str, body: bytes) -> dict[str, tuple[str | None, str, bytes]]:
+    """A multipart/form-data body's parts: name -> (file name, content type, bytes)."""
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + body
+    )
+    parts = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        parts[str(name)] = (
+            part.get_filename(),
+            part.get_content_type(),
+            part.get_payload(decode=True) or b"",
+        )
+    return parts
 
 
 @dataclass
@@ -30,6 +50,10 @@ class Sink:
     heads: list[Received] = field(default_factory=list)
     head_script: list[int] = field(default_factory=list)
     created: int = 0
+    # Mastodon media: id -> what was uploaded; uploads answered 202 are "processing" for this
+    # many GETs (206) before they answer 200.
+    media: dict[str, dict] = field(default_factory=dict)
+    processing_polls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -50,7 +74,17 @@ class Sink:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
-                if self.path == "/api/v1/accounts/verify_credentials":
+                if self.path.startswith("/api/v1/media/"):
+                    with sink.lock:
+                        sink.received.append(Received(self.path, dict(self.headers), b"", "GET"))
+                        item = sink.media.get(self.path.rsplit("/", 1)[-1])
+                        if item is not None and item["polls_left"] > 0:
+                            item["polls_left"] -= 1
+                            status = 206
+                        else:
+                            status = 200 if item is not None else 404
+                    self._answer(status, {"id": item["id"] if item else None})
+                elif self.path == "/api/v1/accounts/verify_credentials":
                     ok = self.headers.get("Authorization") == "Bearer good-token"
                     self._answer(
                         200 if ok else 401,
@@ -81,6 +115,8 @@ class Sink:
                     return
                 if self.path == "/api/v1/statuses":
                     self._mastodon(body)
+                elif self.path == "/api/v2/media":
+                    self._media(body)
                 else:
                     with sink.lock:
                         sink.created += 1
@@ -94,14 +130,34 @@ class Sink:
                         status = sink.statuses[key]
                     else:
                         sink.created += 1
+                        fields = parse_qs(body.decode())
                         status = {
                             "id": str(sink.created),
                             "url": f"{sink.url}/@p/{sink.created}",
-                            "content": parse_qs(body.decode()).get("status", [""])[0],
+                            "content": fields.get("status", [""])[0],
+                            "media_ids": fields.get("media_ids[]", []),
+                            "in_reply_to_id": fields.get("in_reply_to_id", [None])[0],
                         }
                         if key:
                             sink.statuses[key] = status
                 self._answer(200, status)
+
+            def _media(self, body: bytes) -> None:
+                parts = multipart(self.headers.get("Content-Type", ""), body)
+                filename, content_type, data = parts["file"]
+                description = parts.get("description", (None, "", b""))[2].decode()
+                with sink.lock:
+                    media_id = f"m{len(sink.media) + 1}"
+                    sink.media[media_id] = {
+                        "id": media_id,
+                        "filename": filename,
+                        "content_type": content_type,
+                        "data": data,
+                        "description": description,
+                        "polls_left": sink.processing_polls,
+                    }
+                    processing = sink.processing_polls > 0
+                self._answer(202 if processing else 200, {"id": media_id, "url": None})
 
             def _answer(self, status: int, payload: dict, headers: dict | None = None) -> None:
                 data = json.dumps(payload).encode()
