@@ -423,6 +423,31 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class LinkPreview(Base):
+    """What a post's first link says about itself (OpenGraph, Twitter card, <title>), fetched
+    once by a job and kept per workspace under the normalised address (docs/design.md,
+    "Previews and link previews"). `status`: pending (a fetch is asked for), ok, failed (the
+    site answered with an error or nothing usable) or refused (an address Planner will not
+    fetch: a private one, another scheme); `problem` says why in words."""
+
+    __tablename__ = "link_previews"
+    __table_args__ = (sa.UniqueConstraint("workspace_id", "url_key", name="uq_link_previews_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # sha256 of the normalised address: addresses may be longer than an index takes.
+    url_key: Mapped[str] = mapped_column(sa.String(64))
+    url: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(16), default="pending")
+    title: Mapped[str] = mapped_column(sa.String(300), default="")
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    image_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    site_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    problem: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
 class PasswordReset(Base):
     """A one-time link to set a new password, issued by an admin or an operator."""
 

@@ -27,19 +27,22 @@ from typing import Any
 import redis
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
-from rq import Queue, Retry, Worker
+from rq import Callback, Queue, Retry, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy.orm import Session, joinedload
 
-from planner import logs, workflow
-from planner.db import utcnow
+from planner import link_previews, logs, workflow
+from planner.db import db, utcnow
 from planner.models import Channel, Post, Status, Workspace
+from rules.preview import first_link
 
 log = logging.getLogger(__name__)
 
-QUEUE_NAMES = ("publish", "feeds", "default")
+# Most urgent first; link previews last: a thousand imported posts with links must never
+# delay a publish, a feed or the sweep.
+QUEUE_NAMES = ("publish", "feeds", "default", "previews")
 PUBLISH_JOB = "workers.publish.publish_post"
 SWEEP_JOB = "workers.publish.sweep"
 RENDER_JOB = "workers.feeds.render_feed"
@@ -47,6 +50,8 @@ IMPORT_JOB = "workers.imports.import_plan"
 CHECK_JOB = "workers.connections.check_channel"
 NOTIFY_JOB = "workers.notify.deliver"
 DIGEST_JOB = "workers.notify.send_digest"
+LINK_PREVIEW_JOB = "workers.link_previews.fetch_link_preview"
+LINK_PREVIEW_FAILED = "workers.link_previews.fetch_failed"
 
 # Job states in which a publish job will still run, or runs now.
 LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -292,6 +297,59 @@ def enqueue_digest(
         return None
 
 
+# --- Link previews ----------------------------------------------------------------------------
+
+
+def enqueue_link_preview(
+    connection: redis.Redis, workspace_id: int, url: str, *, force: bool = False
+) -> Job:
+    """One fetch of a link's preview for a workspace. The job id is the link's key, so saving
+    several posts with the same link (or one post several times) fetches it once; a Refetch
+    gets an id of its own."""
+    name = f"link-preview-{workspace_id}-{link_previews.url_key(url)[:32]}"
+    if force:
+        name += f"-r{time.time_ns()}"
+    preview_id = job_id(name)
+    try:
+        return Queue(queue_name("previews"), connection=connection).enqueue(
+            LINK_PREVIEW_JOB,
+            workspace_id,
+            url,
+            force,
+            job_id=preview_id,
+            unique=True,
+            on_failure=Callback(LINK_PREVIEW_FAILED),
+            result_ttl=600,
+            failure_ttl=7 * 86400,
+            job_timeout=60,
+            description=f"fetch the link preview of a post of workspace {workspace_id}",
+            meta=_origin(),
+        )
+    except DuplicateJobError:
+        job = _fetch(connection, preview_id)
+        assert job is not None
+        return job
+
+
+def link_preview_wanted(post: Post) -> None:
+    """After a post is saved: fetch its first link's preview if the workspace has none (the
+    fetch happens once; Refetch asks again). Cancelled posts fetch nothing."""
+    if not has_app_context() or post.status == Status.cancelled:
+        return
+    link = first_link(post.text)
+    if link is None or link_previews.is_known(db.session, post.workspace_id, link):
+        return
+    if not redis_available():
+        # A Redis that does not answer costs one timeout per few seconds, not one per post.
+        log.warning("hook=link_preview post=%s outcome=redis_unavailable", post.id)
+        return
+    try:
+        enqueue_link_preview(redis_for(), post.workspace_id, link)
+    except redis.RedisError as error:
+        # The next save asks again; Refetch too.
+        log.warning("hook=link_preview post=%s outcome=redis_unavailable error=%s", post.id, error)
+
+
 # --- Feeds ------------------------------------------------------------------------------------
 
 
@@ -429,6 +487,8 @@ def post_changed(post: Post) -> None:
 def init_app(app: Flask) -> None:
     if post_changed not in workflow.after_change:
         workflow.after_change.append(post_changed)
+    if link_preview_wanted not in workflow.after_change:
+        workflow.after_change.append(link_preview_wanted)
 
     @app.context_processor
     def _background_status() -> dict[str, object]:

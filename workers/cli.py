@@ -33,7 +33,7 @@ from workers.publish import sweep_forever
     "the worker itself.",
 )
 def worker(burst: bool, fork: bool) -> None:
-    """Run an RQ worker (with RQ's scheduler) on the publish, feeds and default queues.
+    """Run an RQ worker (with RQ's scheduler) on the publish, feeds, default and previews queues.
 
     Waits for Redis if it does not answer yet, so `make run` works before Redis is up.
     """

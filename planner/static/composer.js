@@ -178,4 +178,50 @@
   form.addEventListener("input", schedule);
   form.addEventListener("change", schedule);
   if (text.value.trim()) schedule();
+
+  // The previews: each chosen channel's look, rendered by the server (the same template as the
+  // page without JavaScript and the approver's view), shortly after each keystroke.
+  const previewList = document.getElementById("previews-list");
+  const showPreviews = document.getElementById("show-previews");
+  if (previewList && form.dataset.previewsUrl) {
+    if (showPreviews) showPreviews.hidden = true;  // live instead
+    let previewTimer = null;
+    let previewLatest = 0;
+    async function refreshPreviews() {
+      const request = ++previewLatest;
+      const channels = chosenChannels();
+      const variants = {};
+      channels.forEach((c) => { const own = ownText(c.id); if (own !== null) variants[c.id] = own; });
+      try {
+        const response = await fetch(form.dataset.previewsUrl, {
+          method: "POST", credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json" },
+          body: JSON.stringify({ channel_ids: channels.map((c) => c.id), text: text.value,
+            variants: variants, post_id: form.dataset.postId || null }),
+        });
+        const answer = await response.json();
+        if (request !== previewLatest) return;  // a newer one is on its way
+        if (!response.ok) throw new Error((answer.error && answer.error.message) || response.statusText);
+        // Escaped by the server's template, like the page itself.
+        previewList.innerHTML = answer.html;
+        // The same counts as the draft check's, sooner: the counters beside the variants follow.
+        if (answer.lengths) { serverLengths = answer.lengths; update(); }
+        previewList.removeAttribute("aria-busy");
+      } catch (error) {
+        if (request === previewLatest) {
+          const note = document.createElement("p");
+          note.className = "muted";
+          note.textContent = "Previews are unavailable right now (" + error.message + "); saving still works.";
+          previewList.replaceChildren(note);
+        }
+      }
+    }
+    function schedulePreviews() {
+      clearTimeout(previewTimer);
+      previewList.setAttribute("aria-busy", "true");
+      previewTimer = setTimeout(refreshPreviews, 150);
+    }
+    form.addEventListener("input", schedulePreviews);
+    form.addEventListener("change", schedulePreviews);
+  }
 })();

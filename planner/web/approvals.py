@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from planner import planning, review, workflow
+from planner import planning, previews, review, workflow
 from planner.db import db
 from planner.web.access import workspace_access
 from planner.web.posts import kept_comment
@@ -29,6 +29,10 @@ def queue(slug: str):  # type: ignore[no-untyped-def]
         },
         evidence=planning.by_post(planning.findings(db.session, access.workspace)),
         kept_comment=kept_comment(),
+        # Every variant as its network shows it: the approver signs off what readers see.
+        previews=previews.for_posts(
+            db.session, access.workspace, [v for e in entries for v in e.variants]
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+import redis
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -13,6 +14,7 @@ from flask import (
     flash,
     jsonify,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -21,7 +23,7 @@ from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 import rules
-from planner import media, planning, workflow
+from planner import link_previews, media, planning, previews, queue, workflow
 from planner.db import db, utcnow
 from planner.localtime import NonexistentLocalTime, local, parse_day, to_utc
 from planner.models import AuditEvent, Channel, Comment, Post, Status
@@ -45,11 +47,20 @@ from planner.web.forms import (
 from planner.web.security import safe_next, version_pairs, whole_number
 from planner.web.ui import UNDO_OFFERED_SECONDS, offer_undo
 from rules.model import CATEGORY_DEFINITIONS, TEXT_LIMITS, Category
+from rules.preview import first_link
 
 bp = Blueprint("posts", __name__, url_prefix="/w/<slug>/posts")
 
 
 def _composer(form: PostForm | ComposeForm, access: Access, channels: list[Channel], **extra):  # type: ignore[no-untyped-def]
+    variant_texts = extra.pop("variant_texts", {})
+    post = extra.get("post")
+    if isinstance(form, ComposeForm):
+        chosen = [c for c in channels if c.id in (form.channel_ids.data or [])]
+        pairs = [(c, variant_texts.get(c.id) or form.text.data or "") for c in chosen]
+    else:
+        chosen = [c for c in channels if c.id == form.channel_id.data]
+        pairs = [(c, form.text.data or "") for c in chosen]
     return access.render(
         "posts/compose.html",
         form=form,
@@ -57,10 +68,41 @@ def _composer(form: PostForm | ComposeForm, access: Access, channels: list[Chann
         limits=TEXT_LIMITS,
         definitions=CATEGORY_DEFINITIONS,
         categories=list(Category),
-        variant_texts=extra.pop("variant_texts", {}),
+        variant_texts=variant_texts,
         variant_errors=extra.pop("variant_errors", {}),
+        previews=_preview_items(access, pairs, post),
         **extra,
     )
+
+
+def _preview_items(
+    access: Access, pairs: list[tuple[Channel, str]], post: Post | None = None
+) -> list[dict[str, object]]:
+    """Each (channel, text)'s network preview, with the Refetch address of a saved post's
+    link card for those who may edit it."""
+    refetch = (
+        url_for("posts.refetch_link", slug=access.workspace.slug, post_id=post.id)
+        if post is not None and access.can("edit_post")
+        else None
+    )
+    shown = previews.for_texts(db.session, access.workspace, pairs)
+    return [{"preview": p, "refetch_url": refetch} for p in shown]
+
+
+def post_previews(access: Access, posts: list[Post]) -> list[dict[str, object]]:
+    """The network previews of saved posts (a group's variants), with each one's Refetch."""
+    shown = previews.for_posts(db.session, access.workspace, posts)
+    may_edit = access.can("edit_post")
+    return [
+        {
+            "preview": shown[p.id],
+            "post": p,
+            "refetch_url": url_for("posts.refetch_link", slug=access.workspace.slug, post_id=p.id)
+            if may_edit
+            else None,
+        }
+        for p in posts
+    ]
 
 
 def _scheduled_at(form: PostFields | MoveForm, tz: str) -> datetime | None:
@@ -220,6 +262,13 @@ def new(slug: str):  # type: ignore[no-untyped-def]
             find_time_done=True,
             attachment=attachment,
         ), 200
+    if request.method == "POST" and request.form.get("action") == "preview":
+        # Without JavaScript, "Show previews" renders the composer again with its previews.
+        form.validate()
+        variant_texts = _variant_texts(list(form.channel_ids.data or []))
+        return _composer(
+            form, access, channels, post=None, variant_texts=variant_texts, attachment=attachment
+        )
     if form.validate_on_submit():
         contents, variant_texts, variant_errors = _group_contents(form, access, channels)
         if contents is not None and attachment.problem is None:
@@ -460,6 +509,7 @@ def show_page(access: Access, post: Post, status: int = 200, **extra):  # type: 
         definitions=CATEGORY_DEFINITIONS,
         editable=post.status in workflow.EDITABLE,
         group_others=_group_others(post),
+        previews=post_previews(access, [post, *_group_others(post)]),
         may_approve=workflow.may_approve(db.session, current_user, post),
         post_findings=planning.by_post(planning.findings(db.session, access.workspace)).get(
             post.id, []
@@ -506,6 +556,16 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         ), 200
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
+    elif request.form.get("action") == "preview":
+        form.validate()
+        return _composer(
+            form,
+            access,
+            channels,
+            post=post,
+            at_stake=workflow.approval_at_stake(post),
+            group_others=_group_others(post),
+        )
     elif form.validate_on_submit():
         content = _content(form, access, channels)
         if content is not None:
@@ -875,6 +935,84 @@ def _find_time(
     if not found:
         flash("No time in the next 14 days adds no finding on these channels.", "info")
     return [slot_json(at) for at in found]
+
+
+# Longer than any network takes (Facebook's 63,206): a preview of more only costs time.
+PREVIEW_MAX = 70_000
+
+
+@bp.route("/previews", methods=["POST"])
+@login_required
+def previews_json(slug: str):  # type: ignore[no-untyped-def]
+    """The composer's live previews: {"channel_ids", "text", "variants"?: {channel id: text},
+    "post_id"?} -> {"html": each chosen channel's preview, "counters": {channel id: "12/500
+    characters"}, "lengths": as the draft check gives them}. Reads the link preview cache;
+    never fetches."""
+    access = workspace_access(slug, "create_post")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("channel_ids", []), list):
+        return json_error(400, "Send a JSON object with channel_ids (a list) and text.")
+    text = str(body.get("text") or "")
+    wanted = [whole_number(str(v)) for v in body.get("channel_ids") or []]
+    channels = [channel_in(access, i) for i in dict.fromkeys(wanted) if i is not None]
+    own = body.get("variants") if isinstance(body.get("variants"), dict) else {}
+    pairs = []
+    for channel in channels:
+        variant = str(own.get(str(channel.id)) or "")
+        pairs.append((channel, variant if variant.strip() else text))
+    too_long = {
+        ("text" if t is text else f"variants.{c.id}"): f"At most {PREVIEW_MAX:,} characters."
+        for c, t in pairs
+        if len(t) > PREVIEW_MAX
+    }
+    if too_long or len(text) > PREVIEW_MAX:
+        too_long.setdefault("text", f"At most {PREVIEW_MAX:,} characters.")
+        return json_error(422, "The text is too long to preview.", too_long)
+    post = None
+    post_id = whole_number(str(body.get("post_id") or ""))
+    if post_id is not None:
+        post = post_in(access, post_id)
+    items = _preview_items(access, pairs, post)
+    html = render_template("posts/_preview_list.html", previews=items)
+    lengths = {
+        str(c.id): {"count": m.count, "limit": m.limit, "unit": m.unit}
+        for c, item in zip(channels, items, strict=True)
+        if (m := item["preview"].length) is not None  # type: ignore[attr-defined]
+    }
+    return jsonify(
+        html=html,
+        lengths=lengths,
+        counters={
+            str(c.id): item["preview"].counter for c, item in zip(channels, items, strict=True)
+        },  # type: ignore[attr-defined]
+    )
+
+
+@bp.route("/<int:post_id>/link-preview", methods=["POST"])
+@login_required
+def refetch_link(slug: str, post_id: int):  # type: ignore[no-untyped-def]
+    """Refetch: fetch the post's first link's preview again, in the background."""
+    access = workspace_access(slug, "edit_post")
+    post = post_in(access, post_id)
+    back = safe_next(request.form.get("next"), url_for("posts.show", slug=slug, post_id=post.id))
+    link = first_link(post.text)
+    if link is None:
+        flash("This post has no link to preview.", "error")
+        return redirect(back), 303
+    if not link_previews.ask_again(db.session, access.workspace.id, link):
+        flash("The link preview is being fetched already; it shows here in a moment.", "info")
+        return redirect(back), 303
+    try:
+        queue.enqueue_link_preview(queue.redis_for(), access.workspace.id, link, force=True)
+    except redis.RedisError:
+        flash(
+            "The preview could not be asked for right now: background work is paused. "
+            "Try again later.",
+            "error",
+        )
+    else:
+        flash("Fetching the link preview again; it shows here in a moment.", "success")
+    return redirect(back), 303
 
 
 def _finding_json(finding: rules.Finding) -> dict[str, object]:

@@ -107,6 +107,7 @@ def test_the_sweep_tick_and_other_keys_carry_the_prefix(tmp_path):
         "acme-publish",
         "acme-feeds",
         "acme-default",
+        "acme-previews",
     ]
     plain = create_app({"TESTING": True, "SECRET_KEY": "x"})
     assert queue.redis_key("planner:sweep:7", plain) == "planner:sweep:7"
