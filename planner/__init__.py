@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from planner import logs, notifications, queue, web
-from planner.config import from_environment, settle_secret_key
+from planner.config import check_redis_prefix, from_environment, settle_secret_key
 from planner.db import db
 
 
@@ -17,7 +17,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     asked.
 
     Raises planner.config.ConfigurationError when a setting production needs is missing
-    (SECRET_KEY outside PLANNER_ENV=development, debug and testing).
+    (SECRET_KEY outside PLANNER_ENV=development, debug and testing), or REDIS_PREFIX is not
+    one RQ can carry.
     """
     settings = from_environment()
     if config:
@@ -28,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings["PLANNER_INSTANCE"]))
     app.config.update(settings)
     settle_secret_key(app.config)
+    check_redis_prefix(app.config)
     logs.configure(app.config)
     db.init_app(app)
     web.init_app(app)

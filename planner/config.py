@@ -8,6 +8,7 @@ in the folder Planner is started from, never beside site-packages.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -70,6 +71,21 @@ def settle_secret_key(config: dict[str, Any]) -> None:
     config["SECRET_KEY"] = _generated_secret_key(folder)
 
 
+# RQ accepts only these characters in job ids, which carry the prefix.
+REDIS_PREFIX_PATTERN = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
+def check_redis_prefix(config: Mapping[str, Any]) -> None:
+    """REDIS_PREFIX is empty or letters, digits and underscores (at most 32): it goes into
+    RQ job ids, which take nothing else, and a '-' after it separates it from the name."""
+    value = str(config.get("REDIS_PREFIX") or "")
+    if value and not REDIS_PREFIX_PATTERN.fullmatch(value):
+        raise ConfigurationError(
+            f"REDIS_PREFIX={value!r}: use up to 32 letters, digits or underscores "
+            "(for example 'acme'), or leave it empty"
+        )
+
+
 # Imports above this many rows run as a job, with a progress page, so no request times out.
 IMPORT_JOB_ROWS = 500
 # A feed shows at most this many events: 1,000 stay under Google Calendar's 1 MB for posts
@@ -127,6 +143,10 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
         "PLANNER_INSTANCE": str(folder),
         "DATABASE_URL": env.get("DATABASE_URL", f"sqlite:///{folder / 'planner.db'}"),
         "REDIS_URL": env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # Put before every Redis key, queue name and job id of this install, so installs can
+        # share one Redis database (docs/design.md, "Sharing a Redis"). Empty: the names of
+        # installs from before the setting, unchanged.
+        "REDIS_PREFIX": env.get("REDIS_PREFIX", "").strip(),
         "PLANNER_OUTBOX": env.get("PLANNER_OUTBOX", str(folder / "outbox")),
         "LOG_FORMAT": log_format,
         "LOG_LEVEL": log_level,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import redis
 import sqlalchemy as sa
 from flask import Flask
-from rq import Worker
 
 from planner import migrate, queue
 from planner.db import db
@@ -76,12 +75,12 @@ def redis_server(client: redis.Redis) -> Check:
     return Check("redis", True, "answers")
 
 
-def workers(client: redis.Redis, this_host: bool = False) -> Check:
+def workers(client: redis.Redis, this_host: bool = False, app: Flask | None = None) -> Check:
     """At least one `planner worker` alive (RQ drops a worker that stopped sending heartbeats
     within its TTL); with `this_host`, one on this machine (a worker container's check)."""
     host = socket.gethostname()
     try:
-        alive = Worker.all(connection=client)
+        alive = queue.our_workers(client, app)
     except redis.RedisError as error:
         return Check("workers", False, "unknown: Redis does not answer", str(error))
     if this_host:
@@ -99,7 +98,7 @@ def checks(app: Flask, this_host: bool = False) -> list[Check]:
     redis_check = redis_server(client)
     found.append(redis_check)
     if redis_check.ok:
-        found.append(workers(client, this_host))
+        found.append(workers(client, this_host, app))
     else:
         found.append(Check("workers", False, "unknown: Redis does not answer"))
     return found

@@ -29,7 +29,7 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from rq import Queue, Worker
+from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
 from sqlalchemy.orm import Session
 
@@ -138,7 +138,7 @@ class PlannerCollector(Collector):
         connection = queue.redis_for(self.app)
         try:
             for name in queue.QUEUE_NAMES:
-                q = Queue(name, connection=connection)
+                q = Queue(queue.queue_name(name, self.app), connection=connection)
                 jobs.add_metric([name, "queued"], float(q.count))
                 for state, registry in (
                     ("scheduled", ScheduledJobRegistry),
@@ -146,7 +146,7 @@ class PlannerCollector(Collector):
                     ("failed", FailedJobRegistry),
                 ):
                     jobs.add_metric([name, state], float(registry(queue=q).count))
-            workers.add_metric([], float(len(Worker.all(connection=connection))))
+            workers.add_metric([], float(len(queue.our_workers(connection, self.app))))
             up.add_metric([], 1.0)
         except redis.RedisError:
             up.add_metric([], 0.0)

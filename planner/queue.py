@@ -4,6 +4,9 @@ Jobs are enqueued by dotted name (`"workers.publish.publish_post"`), so nothing 
 imports `workers/`; RQ imports the job when a worker runs it.
 
 - One Redis client per app (`redis_for`), opened lazily: the factory connects to nothing.
+- REDIS_PREFIX namespaces everything this install keeps in Redis (`queue_name`, `job_id`,
+  `redis_key`; flask-limiter's keys in planner/web/security.py), so installs can share a
+  Redis database; empty, the names are those of installs from before the setting.
 - Publishing: an approved post has one live job, `publish-<id>-v<approved version>`
   (`-t<attempts>` for a retry), enqueued at its time (`ensure_job`).
 - Feeds: a change enqueues one render of the workspace's feeds (`enqueue_render`).
@@ -100,6 +103,36 @@ def redis_available(app: Flask | None = None) -> bool:
     return ok
 
 
+def prefix(app: Flask | None = None) -> str:
+    """The install's REDIS_PREFIX ("" outside an app: scripts and bare sessions)."""
+    if app is None:
+        if not has_app_context():
+            return ""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return str(app.config.get("REDIS_PREFIX") or "")
+
+
+def queue_name(name: str, app: Flask | None = None) -> str:
+    """A queue's name in Redis: `<prefix>-publish`, or `publish` without a prefix."""
+    namespace = prefix(app)
+    return f"{namespace}-{name}" if namespace else name
+
+
+def job_id(name: str, app: Flask | None = None) -> str:
+    """A deterministic job id of this install. RQ keeps every job under `rq:job:<id>` in one
+    space per Redis database, so without the prefix two installs' `publish-42-v1` would be one
+    job (the second enqueue a no-op, the post of one install published by the other's
+    worker, which finds no such post). RQ takes only letters, digits, `_` and `-` in ids."""
+    namespace = prefix(app)
+    return f"{namespace}-{name}" if namespace else name
+
+
+def redis_key(name: str, app: Flask | None = None) -> str:
+    """A plain Redis key of this install: `<prefix>:<name>`."""
+    namespace = prefix(app)
+    return f"{namespace}:{name}" if namespace else name
+
+
 def _origin() -> dict[str, Any]:
     """Job meta naming the request that enqueued it, so the worker's log lines about the
     job carry that request's id (planner/logs.py)."""
@@ -107,9 +140,15 @@ def _origin() -> dict[str, Any]:
     return {"request_id": request_id} if request_id else {}
 
 
-def queues(connection: redis.Redis) -> list[Queue]:
-    """The queues a worker listens on, most urgent first."""
-    return [Queue(name, connection=connection) for name in QUEUE_NAMES]
+def queues(connection: redis.Redis, app: Flask | None = None) -> list[Queue]:
+    """The install's queues a worker listens on, most urgent first."""
+    return [Queue(queue_name(name, app), connection=connection) for name in QUEUE_NAMES]
+
+
+def our_workers(connection: redis.Redis, app: Flask | None = None) -> list[Worker]:
+    """The live workers of this install: those listening on its publish queue (RQ's
+    `Worker.all` without a queue lists every install's workers in the database)."""
+    return Worker.all(queue=Queue(queue_name("publish", app), connection=connection))
 
 
 # --- Publishing -------------------------------------------------------------------------------
@@ -118,7 +157,7 @@ def queues(connection: redis.Redis) -> list[Queue]:
 def publish_job_id(post: Post) -> str:
     """publish-<id>-v<approved version>, and -t<attempts> for the attempts after the first."""
     base = f"publish-{post.id}-v{post.approved_version}"
-    return base if post.attempts == 0 else f"{base}-t{post.attempts}"
+    return job_id(base if post.attempts == 0 else f"{base}-t{post.attempts}")
 
 
 def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) -> Job | None:
@@ -138,7 +177,7 @@ def ensure_job(connection: redis.Redis, post: Post, at: datetime | None = None) 
             return existing
         # A finished run (paused, superseded) or a dead one must not block a new one.
         existing.delete()
-    queue = Queue("publish", connection=connection)
+    queue = Queue(queue_name("publish"), connection=connection)
     when = at or post.scheduled_at
     arguments = (post.id, post.approved_version)
     options: dict[str, Any] = {
@@ -182,11 +221,13 @@ def _fetch(connection: redis.Redis, job_id: str) -> Job | None:
         return None
 
 
-def enqueue_sweep(connection: redis.Redis, tick: int, interval: float) -> Job:
+def enqueue_sweep(
+    connection: redis.Redis, tick: int, interval: float, app: Flask | None = None
+) -> Job:
     """The sweep of one tick (the worker's tick thread elects who enqueues it)."""
-    return Queue("default", connection=connection).enqueue(
+    return Queue(queue_name("default", app), connection=connection).enqueue(
         SWEEP_JOB,
-        job_id=f"sweep-{tick}",
+        job_id=job_id(f"sweep-{tick}", app),
         result_ttl=int(interval * 5),
         ttl=int(interval * 2) + 1,
         description="sweep",
@@ -197,10 +238,10 @@ def enqueue_check(connection: redis.Redis, channel_id: int, claimed_at: datetime
     """A channel's connection check, claimed at `claimed_at` by the sweep
     (planner/connections.py); a check not started within ten minutes is dropped, as the next
     one is due soon enough."""
-    return Queue("default", connection=connection).enqueue(
+    return Queue(queue_name("default"), connection=connection).enqueue(
         CHECK_JOB,
         channel_id,
-        job_id=f"check-channel-{channel_id}-{int(claimed_at.timestamp())}",
+        job_id=job_id(f"check-channel-{channel_id}-{int(claimed_at.timestamp())}"),
         ttl=600,
         result_ttl=3600,
         failure_ttl=7 * 86400,
@@ -217,11 +258,11 @@ def enqueue_notify(connection: redis.Redis, event_key: str, base_url: str | None
     """The mail and Slack delivery of one event (planner/notifications.py); None when a job
     for it is already waiting (the sweep re-enqueues deliveries nobody took)."""
     try:
-        return Queue("default", connection=connection).enqueue(
+        return Queue(queue_name("default"), connection=connection).enqueue(
             NOTIFY_JOB,
             event_key,
             base_url,
-            job_id=f"notify-{event_key}",
+            job_id=job_id(f"notify-{event_key}"),
             unique=True,
             result_ttl=3600,
             failure_ttl=7 * 86400,
@@ -239,12 +280,12 @@ def enqueue_digest(
 ) -> Job | None:
     """A member's daily digest for one local day, claimed by the sweep."""
     try:
-        return Queue("default", connection=connection).enqueue(
+        return Queue(queue_name("default"), connection=connection).enqueue(
             DIGEST_JOB,
             membership_id,
             day,
             base_url,
-            job_id=f"digest-{membership_id}-{day}",
+            job_id=job_id(f"digest-{membership_id}-{day}"),
             unique=True,
             result_ttl=86400,
             failure_ttl=7 * 86400,
@@ -265,16 +306,17 @@ def enqueue_link_preview(
     """One fetch of a link's preview for a workspace. The job id is the link's key, so saving
     several posts with the same link (or one post several times) fetches it once; a Refetch
     gets an id of its own."""
-    job_id = f"link-preview-{workspace_id}-{link_previews.url_key(url)[:32]}"
+    name = f"link-preview-{workspace_id}-{link_previews.url_key(url)[:32]}"
     if force:
-        job_id += f"-r{time.time_ns()}"
+        name += f"-r{time.time_ns()}"
+    preview_id = job_id(name)
     try:
-        return Queue("previews", connection=connection).enqueue(
+        return Queue(queue_name("previews"), connection=connection).enqueue(
             LINK_PREVIEW_JOB,
             workspace_id,
             url,
             force,
-            job_id=job_id,
+            job_id=preview_id,
             unique=True,
             on_failure=Callback(LINK_PREVIEW_FAILED),
             result_ttl=600,
@@ -284,7 +326,7 @@ def enqueue_link_preview(
             meta=_origin(),
         )
     except DuplicateJobError:
-        job = _fetch(connection, job_id)
+        job = _fetch(connection, preview_id)
         assert job is not None
         return job
 
@@ -313,7 +355,7 @@ def link_preview_wanted(post: Post) -> None:
 
 def render_job_ids(workspace_id: int) -> tuple[str, str]:
     """The render job's id, and the follow-up's for changes made while it runs."""
-    return f"feed-render-{workspace_id}", f"feed-render-{workspace_id}-next"
+    return job_id(f"feed-render-{workspace_id}"), job_id(f"feed-render-{workspace_id}-next")
 
 
 def enqueue_render(connection: redis.Redis, workspace_id: int) -> None:
@@ -329,14 +371,14 @@ def enqueue_render(connection: redis.Redis, workspace_id: int) -> None:
     Raises redis.RedisError when Redis does not answer; the feed then renders inline on
     its next request.
     """
-    queue = Queue("feeds", connection=connection)
-    for job_id in render_job_ids(workspace_id):
+    queue = Queue(queue_name("feeds"), connection=connection)
+    for render_id in render_job_ids(workspace_id):
         for _ in range(3):
             try:
                 queue.enqueue(
                     RENDER_JOB,
                     workspace_id,
-                    job_id=job_id,
+                    job_id=render_id,
                     unique=True,
                     # Gone once done, so that the id is free for the next change.
                     result_ttl=0,
@@ -348,7 +390,7 @@ def enqueue_render(connection: redis.Redis, workspace_id: int) -> None:
                 )
                 return
             except DuplicateJobError:
-                job = _fetch(connection, job_id)
+                job = _fetch(connection, render_id)
                 status = job.get_status(refresh=False) if job is not None else None
             if status in PENDING:
                 return
@@ -373,7 +415,7 @@ def enqueue_import(
     if not redis_available(app):
         return None
     try:
-        job = Queue("default", connection=redis_for(app)).enqueue(
+        job = Queue(queue_name("default", app), connection=redis_for(app)).enqueue(
             IMPORT_JOB,
             workspace_id,
             user_id,
@@ -520,10 +562,12 @@ def overview(session: Session, workspace: Workspace) -> Overview:
     )
     try:
         connection = redis_for()
-        states = [str(w.get_state()) for w in Worker.all(connection=connection)]
+        states = [str(w.get_state()) for w in our_workers(connection)]
         busy = sum(state == "busy" for state in states)
-        depths = {name: Queue(name, connection=connection).count for name in QUEUE_NAMES}
-        scheduled = ScheduledJobRegistry("publish", connection=connection).count
+        depths = {
+            name: Queue(queue_name(name), connection=connection).count for name in QUEUE_NAMES
+        }
+        scheduled = ScheduledJobRegistry(queue_name("publish"), connection=connection).count
         ok = True
     except redis.RedisError:
         states, busy, depths, scheduled, ok = [], 0, {}, 0, False

@@ -338,8 +338,10 @@ def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> No
     while not stop.is_set():  # type: ignore[attr-defined]
         tick = int(time.time() // interval)
         try:
-            if connection.set(f"planner:sweep:{tick}", "1", nx=True, ex=int(interval * 2) + 1):
-                queue.enqueue_sweep(connection, tick, interval)
+            # This thread has no app context: the prefix comes from `app` itself.
+            key = queue.redis_key(f"planner:sweep:{tick}", app)
+            if connection.set(key, "1", nx=True, ex=int(interval * 2) + 1):
+                queue.enqueue_sweep(connection, tick, interval, app)
         except redis.RedisError as error:
             log.warning("job=sweep outcome=redis_unavailable error=%s", error)
         stop.wait(max(0.2, (tick + 1) * interval - time.time()))  # type: ignore[attr-defined]

@@ -165,3 +165,82 @@
     showFlash(message, "error");
   }
 })();
+
+// Drag across empty hours of a day to plan a post there: the composer opens at the first hour
+// of the stretch (a post has one time; where the drag ended only shows what was picked). A
+// click on an empty hour still follows its link, and keyboard users have the same links.
+(function () {
+  "use strict";
+  const week = document.querySelector(".week");
+  if (!week || !week.querySelector(".slot.empty .add")) return;
+  const live = document.getElementById("live");
+  let start = null;   // the slot the drag began in
+  let current = null; // the slot under the pointer now
+  let moved = false;
+
+  function slotsOf(day) { return Array.from(day.querySelectorAll(".slot")); }
+
+  function stretch() {
+    const slots = slotsOf(start.closest(".day"));
+    const a = slots.indexOf(start), b = slots.indexOf(current);
+    return slots.slice(Math.min(a, b), Math.max(a, b) + 1);
+  }
+
+  function paint() {
+    week.querySelectorAll(".drag-range").forEach((el) => el.classList.remove("drag-range"));
+    stretch().forEach((el) => el.classList.add("drag-range"));
+  }
+
+  function finish() {
+    week.classList.remove("creating");
+    week.querySelectorAll(".drag-range").forEach((el) => el.classList.remove("drag-range"));
+    document.removeEventListener("pointermove", onMove);
+    document.removeEventListener("pointerup", onUp);
+    document.removeEventListener("pointercancel", onCancel);
+    start = current = null;
+  }
+
+  function onMove(event) {
+    const under = document.elementFromPoint(event.clientX, event.clientY);
+    const slot = under && under.closest(".slot");
+    // Only the hours of the day the drag began in.
+    if (!slot || slot.closest(".day") !== start.closest(".day") || slot === current) return;
+    current = slot;
+    moved = moved || slot !== start;
+    paint();
+  }
+
+  function onUp() {
+    if (!start) return;
+    if (!moved) { finish(); return; } // a click: the link does the rest
+    const first = stretch()[0];
+    const link = (first.querySelector(".add") || start.querySelector(".add"));
+    const label = link.querySelector(".visually-hidden");
+    if (live && label) live.textContent = label.textContent + "…";
+    finish();
+    window.location.assign(link.href);
+  }
+
+  function onCancel() { moved = false; finish(); }
+
+  week.addEventListener("pointerdown", (event) => {
+    // Mouse and pen only: on a touch screen a finger on the grid scrolls, and a tap is a click.
+    if (event.button !== 0 || event.pointerType === "touch") return;
+    const link = event.target.closest(".slot.empty .add");
+    if (!link) return;
+    // No native drag of the link and no text selection while sweeping over the hours.
+    event.preventDefault();
+    start = current = link.closest(".slot");
+    moved = false;
+    week.classList.add("creating");
+    paint();
+    document.addEventListener("pointermove", onMove);
+    document.addEventListener("pointerup", onUp);
+    document.addEventListener("pointercancel", onCancel);
+  });
+
+  // A drag that ended on its own slot's link would also click it; the navigation is ours.
+  week.addEventListener("click", (event) => {
+    if (moved && event.target.closest(".add")) { event.preventDefault(); moved = false; }
+  }, true);
+})();

@@ -29,6 +29,7 @@ from planner.web import (
     posts,
     publishing,
     rule_settings,
+    search,
     security,
     settings,
     ui,
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     bulk,
     api_tokens,
     notifications,
+    search,
 )
 
 

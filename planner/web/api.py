@@ -17,7 +17,7 @@ from flask import Flask, current_app, g, request, url_for
 from werkzeug.exceptions import HTTPException
 
 import rules
-from planner import media, permissions, planning, tokens, workflow
+from planner import media, permissions, planning, search, tokens, workflow
 from planner.db import db, utcnow
 from planner.localtime import local_day_bounds, parse_instant
 from planner.models import Channel, Post, Status
@@ -221,6 +221,15 @@ def list_posts(args: dict[str, Any]) -> dict[str, Any]:
         query = query.where(Post.category == args["category"])
     if args.get("status"):
         query = query.where(Post.status == Status(args["status"]))
+    if args.get("q"):
+        try:
+            wanted = search.parse(args["q"])
+        except search.QueryError as error:
+            _abort(422, str(error), q=str(error))
+        if wanted.empty:
+            query = query.where(sa.false())
+        else:
+            query = query.where(*search.conditions(db.session, caller.workspace, wanted))
     limit, offset = args["limit"], args["offset"]
     posts = list(
         db.session.scalars(

@@ -10,6 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from planner.localtime import FIRST_DAY, LAST_DAY, local
 from planner.models import Post as PostRow
 from planner.models import Status
+from planner.search import MAX_QUERY_LENGTH
 from rules.model import Category
 
 # Ids are 32-bit integers on PostgreSQL; a larger number names nothing.
@@ -176,6 +177,14 @@ class PostQuery(Schema):
     channel = _text(metadata={"description": "A channel id or name."})
     category = fields.String(validate=validate.OneOf([c.value for c in Category]))
     status = fields.String(validate=validate.OneOf([s.value for s in Status]))
+    q = fields.String(
+        validate=validate.Length(max=MAX_QUERY_LENGTH),
+        metadata={
+            "description": "Search: posts whose text has every word (as the start of a word) "
+            'or whose channel name holds it; "quoted words" are a phrase. Other filters apply '
+            "too; the order stays time order."
+        },
+    )
     limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(1, MAX_LIMIT))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, 10**9))
 

@@ -16,6 +16,8 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
+from planner import queue
+
 # Ids are 32-bit integers on PostgreSQL (and SQLite cannot bind a larger Python int): a
 # larger number names nothing, and must answer 404, never 500.
 MAX_ID = 2**31 - 1
@@ -177,14 +179,19 @@ def _headers(response: Response) -> Response:
     return response
 
 
+# Every limit's key carries the install's REDIS_PREFIX, so installs sharing a Redis count
+# apart. In the key rather than flask-limiter's key_prefix: the Limiter is one object per
+# process, and its key_prefix is the first app's.
+
+
 def _client_address() -> str:
-    return get_remote_address() or "unknown"
+    return queue.redis_key(get_remote_address() or "unknown")
 
 
 def login_email() -> str:
     """The e-mail address a sign-in attempt is for (throttled per address as well as per
     client, so spreading guesses over many clients does not help)."""
-    return "login:" + (request.form.get("email") or "").strip().lower()[:254]
+    return queue.redis_key("login:" + (request.form.get("email") or "").strip().lower()[:254])
 
 
 limiter = Limiter(

@@ -27,6 +27,7 @@ class Route:
 ROUTES = (
     Route("GET", "/w/{slug}/", "viewer"),
     Route("GET", "/w/{slug}/month", "viewer"),
+    Route("GET", "/w/{slug}/search?q=tasting", "viewer"),
     Route("GET", "/w/{slug}/channels/", "viewer"),
     Route("GET", "/w/{slug}/posts/{post}", "viewer"),
     Route("GET", "/w/{slug}/posts/new", "editor"),
