@@ -452,6 +452,7 @@ def show_page(access: Access, post: Post, status: int = 200, **extra):  # type: 
         ),
         media=workflow.group_media(db.session, post.group_id),
         media_problems=extra.pop("media_problems", {}),
+        media_notes=workflow.media_notes(db.session, post),
         kept_alt=extra.pop("kept_alt", {}),
         kept_upload_alt=extra.pop("kept_upload_alt", ""),
         **extra,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from planner import workflow
+from planner import accounts, workflow
 from planner.models import Media, Post, Status
 from tests.conftest import future, signed_in
 from tests.support.media import exif_of, mp4, photo
@@ -248,3 +248,20 @@ def test_the_week_and_month_cards_mark_a_post_with_files(app, session, team):
         assert html.count('class="card-media"') == 1, page
         assert "1 file attached" in html
         assert f"{alone.id}" in html
+
+
+def test_an_instagram_post_without_a_picture_is_warned_about_not_blocked(app, session, team):
+    gram = accounts.save_channel(
+        session, team.user("admin"), team.workspace, None, network="instagram", name="Gram"
+    )
+    post = workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(gram, "Words first, picture later", "brand", future()),
+    )
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/posts/{post.id}").get_data(as_text=True)
+    assert "Instagram needs an image or a video; attach one." in page
+    workflow.submit(session, team.user("editor"), post, post.version)
+    assert fresh(session, post).status == Status.in_review
