@@ -265,3 +265,16 @@ def test_an_instagram_post_without_a_picture_is_warned_about_not_blocked(app, se
     assert "Instagram needs an image or a video; attach one." in page
     workflow.submit(session, team.user("editor"), post, post.version)
     assert fresh(session, post).status == Status.in_review
+
+
+def test_the_approval_queue_shows_the_pictures_and_their_alt_text(app, session, team):
+    posts = a_group(session, team)
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], photo("PNG"), "chart.png", "Sales by month, rising")
+    posts = [fresh(session, p) for p in posts]
+    seen = {p.id: p.version for p in posts}
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, seen)
+    approver = signed_in(app, "approver@example.com")
+    page = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
+    assert 'class="queue-media"' in page and "Sales by month, rising" in page
+    assert re.search(r'src="[^"]+/media/\d+/thumbnail"', page)
