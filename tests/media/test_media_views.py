@@ -50,6 +50,9 @@ def test_an_editor_attaches_a_photo_and_members_get_it_without_its_gps(app, sess
     assert response.status_code == 303
     page = editor.get(f"/w/{team.workspace.slug}/posts/{posts[1].id}").get_data(as_text=True)
     assert "beach.jpg" in page and "A beach at dawn" in page
+    history = editor.get(f"/w/{team.workspace.slug}/posts/{posts[0].id}").get_data(as_text=True)
+    assert "images or video changed" in history and "(changed what goes out)" in history
+    assert "attached beach.jpg" in history
     row = session.scalars(sa.select(Media)).one()
     viewer = signed_in(app, "viewer@example.com")
     base = f"/w/{team.workspace.slug}/posts/{posts[1].id}/media/{row.id}"
