@@ -948,11 +948,15 @@ def next_free_week(post: Post) -> datetime:
 
 
 def duplicate(
-    session: Session, actor: User, post: Post, scheduled_at: datetime | None = None
+    session: Session,
+    actor: User,
+    post: Post,
+    scheduled_at: datetime | None = None,
+    store: media.MediaStore | None = None,
 ) -> Post:
     """A new draft group with the same channels, texts and categories as the post's group
     at another time (by default the same time a week later, or the first such week still
-    ahead). Returns the copy of `post`."""
+    ahead), and with `store`, copies of its files. Returns the copy of `post`."""
     workspace = session.get(Workspace, post.workspace_id)
     assert workspace is not None
     shift = (scheduled_at or next_free_week(post)) - post.scheduled_at
@@ -966,7 +970,48 @@ def duplicate(
             for p in group
         ],
     )
+    if store is not None:
+        _copy_media(session, post.group_id, copies[0].group_id, store)
     return copies[group.index(post)] if post in group else copies[0]
+
+
+def _copy_media(
+    session: Session, source_group: int, target_group: int, store: media.MediaStore
+) -> None:
+    """The files of one group copied to another under new keys (a file gone from the store
+    is left out: the copy is a draft, and its page shows what it has)."""
+    for row in group_media(session, source_group):
+        try:
+            data = store.get(row.key)
+            thumbnail = store.get(row.thumbnail_key) if row.thumbnail_key else None
+        except media.MediaMissing:
+            continue
+        key = media.new_key(row.workspace_id, row.key.rsplit(".", 1)[-1])
+        store.put(key, data, row.mime_type)
+        thumbnail_key = None
+        if thumbnail is not None and row.thumbnail_key:
+            extension = row.thumbnail_key.rsplit(".", 1)[-1]
+            thumbnail_key = media.new_key(row.workspace_id, extension, thumbnail=True)
+            store.put(thumbnail_key, thumbnail, "image/png" if extension == "png" else "image/jpeg")
+        session.add(
+            Media(
+                workspace_id=row.workspace_id,
+                group_id=target_group,
+                position=row.position,
+                key=key,
+                kind=row.kind,
+                mime_type=row.mime_type,
+                size=row.size,
+                width=row.width,
+                height=row.height,
+                duration_ms=row.duration_ms,
+                alt_text=row.alt_text,
+                filename=row.filename,
+                thumbnail_key=thumbnail_key,
+                uploaded_by_id=row.uploaded_by_id,
+            )
+        )
+    session.commit()
 
 
 def retry(session: Session, actor: User, post: Post, expected_version: int) -> Post:

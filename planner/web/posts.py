@@ -752,7 +752,9 @@ def duplicate(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "duplicate")
     post = post_in(access, post_id)
     try:
-        copy = workflow.duplicate(db.session, current_user, post)
+        copy = workflow.duplicate(
+            db.session, current_user, post, store=media.store_for(current_app.config)
+        )
     except workflow.WorkflowError as error:
         flash(str(error), "error")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))
