@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from planner import logs, queue, web
+from planner import logs, notifications, queue, web
 from planner.config import from_environment, settle_secret_key
 from planner.db import db
 
@@ -32,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     web.init_app(app)
     queue.init_app(app)
+    notifications.init_app()
     return app
 
 

@@ -29,6 +29,7 @@ from planner.models import (
 from planner.publishers import PUBLISHERS, Settings
 from planner.publishers.outbound import TargetRefused, check_url
 from planner.secrets_box import SecretsBox
+from rules.staffing import StaffedHoursError, format_staffed, parse_staffed
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +233,7 @@ def save_channel(
     secret: str | None = None,
     clear_secret: bool = False,
     publishing: Settings | None = None,
+    staffed_hours: str | None = None,
 ) -> Channel:
     """Create a channel (channel=None) or update one. An empty secret keeps the stored one.
 
@@ -267,6 +269,14 @@ def save_channel(
             "account's handle (for example acme.bsky.social).",
             "handle",
         )
+    staffed: str | None = None
+    if staffed_hours is not None and staffed_hours.strip():
+        try:
+            staffed = format_staffed(parse_staffed(staffed_hours))
+        except StaffedHoursError as error:
+            raise AccountError(
+                f"Staffed hours: {'; '.join(error.problems)}.", "staffed_hours"
+            ) from error
     clash = session.scalar(
         sa.select(Channel.id).where(Channel.workspace_id == workspace.id, Channel.name == name)
     )
@@ -283,6 +293,8 @@ def save_channel(
     )
     channel.network, channel.name, channel.handle = network, name, handle
     channel.publisher_kind = publisher_kind
+    if staffed_hours is not None:
+        channel.staffed_hours = staffed
     channel.publisher_settings = {"url": target_url} if target_url else {}
     if clear_secret:
         channel.publisher_secret = None
@@ -301,6 +313,7 @@ def save_channel(
             "network": network,
             "publisher": publisher_kind,
             "has_secret": channel.has_secret,
+            "staffed_hours": channel.staffed_hours or "office hours",
         },
     )
     session.commit()
@@ -320,6 +333,13 @@ def reseal_secrets(session: Session, box: SecretsBox, rotate: bool = False) -> i
         stored = channel.publisher_secret
         if rotate or not (stored or "").startswith(secrets_box.PREFIX):
             channel.publisher_secret = box.reseal(stored)
+            count += 1
+    # A workspace's Slack webhook URL is a secret too (planner/notifications.py).
+    for workspace in session.scalars(
+        sa.select(Workspace).where(Workspace.slack_webhook.is_not(None))
+    ):
+        if rotate:
+            workspace.slack_webhook = box.reseal(workspace.slack_webhook)
             count += 1
     session.commit()
     return count

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as pycal
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from planner import review
 from planner.localtime import local, local_day_bounds, week_start, zone
 from planner.models import Channel, Media, Membership, Post, Status, Workspace
+from rules import staffing
 from rules.model import Category
+from rules.staffing import OFFICE_HOURS, StaffedHours, StaffedHoursError, parse_staffed
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,33 @@ def _days(first: date, count: int, posts: list[CalendarPost]) -> list[Day]:
         if bucket is not None:
             bucket.posts.append(item)
     return days
+
+
+def staffed_hours_of(channel: Channel) -> StaffedHours:
+    """A channel's staffed hours: its own, or the default office hours."""
+    if channel.staffed_hours is None:
+        return OFFICE_HOURS
+    try:
+        return parse_staffed(channel.staffed_hours)
+    except StaffedHoursError:
+        return OFFICE_HOURS  # stored values are validated when saved; never break the page
+
+
+def unstaffed_hours(channels: Sequence[Channel], shown_ids: Sequence[int] = ()) -> list[set[int]]:
+    """For each weekday (Monday first), the hours of the day that no channel shown staffs at
+    all (the week grid shades them). `shown_ids` are the channels the calendar is filtered
+    to (empty: every channel); with no channel, nothing is shaded."""
+    shown = [c for c in channels if not shown_ids or c.id in shown_ids]
+    if not shown:
+        return [set() for _ in range(7)]
+    schedules = [staffed_hours_of(c) for c in shown]
+    found = []
+    for weekday in range(7):
+        free = list(staffing.unstaffed_hours(schedules, weekday))
+        found.append(
+            {h for h in range(24) if any(a <= h * 60 and (h + 1) * 60 <= b for a, b in free)}
+        )
+    return found
 
 
 def week(session: Session, workspace: Workspace, any_day: date, filters: Filters) -> list[Day]:

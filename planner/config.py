@@ -182,6 +182,16 @@ def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, obje
                 h.strip() for h in env.get("TRUSTED_HOSTS", "").split(",") if h.strip()
             ]
             or None,
+            # Notification mail. Without MAIL_SERVER, mail goes to the log (the console
+            # backend), so a trial needs no mail server. MAIL_USE_TLS: STARTTLS on MAIL_PORT.
+            "MAIL_SERVER": env.get("MAIL_SERVER", "").strip(),
+            "MAIL_PORT": int(env.get("MAIL_PORT", "587" if _flag(env, "MAIL_USE_TLS") else "25")),
+            "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+            "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+            "MAIL_USE_TLS": _flag(env, "MAIL_USE_TLS"),
+            "MAIL_FROM": env.get("MAIL_FROM", "Planner <planner@localhost>"),
+            # The local hour (workspace timezone) after which each member's daily digest goes.
+            "NOTIFY_DIGEST_HOUR": int(env.get("NOTIFY_DIGEST_HOUR", "8")),
             # Sign-in attempts per e-mail address and per client address.
             "LOGIN_LIMIT": env.get("LOGIN_LIMIT", "10 per 15 minutes"),
             "LOGIN_LIMIT_PER_ADDRESS": env.get("LOGIN_LIMIT_PER_ADDRESS", "50 per hour"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -95,6 +95,11 @@ class Workspace(Base):
     allow_self_approval: Mapped[bool] = mapped_column(default=False)
     publishing_paused: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A Slack-compatible incoming webhook for the workspace's notifications: the URL is a
+    # secret (whoever has it can post to the channel), sealed like publisher secrets; the
+    # event kinds sent there (planner/events.py).
+    slack_webhook: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    slack_events: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="workspace", cascade="all, delete-orphan"
@@ -113,6 +118,9 @@ class Membership(Base):
     workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The local day (workspace timezone) of the member's last daily digest: the sweep claims
+    # the next one with a conditional update on it, so a day has one digest.
+    digest_sent_on: Mapped[date | None] = mapped_column(sa.Date, default=None)
 
     user: Mapped[User] = relationship(back_populates="memberships")
     workspace: Mapped[Workspace] = relationship(back_populates="memberships")
@@ -144,6 +152,9 @@ class Channel(Base):
     connection_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     connection_check: Mapped[str | None] = mapped_column(sa.Text, default=None)
     connection_ok: Mapped[bool | None] = mapped_column(default=None)
+    # When someone answers replies, in the text form of rules/staffing.py ("Mon-Fri
+    # 09:00-17:00"), stored canonical; None: the default office hours.
+    staffed_hours: Mapped[str | None] = mapped_column(sa.Text, default=None)
 
     workspace: Mapped[Workspace] = relationship(back_populates="channels")
 
@@ -429,3 +440,71 @@ class PasswordReset(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class Notification(Base):
+    """One thing one person is told about: shown under the bell (`in_app`), mailed at once or
+    in the daily digest (`mail`). One row per event and recipient: `(event_key, recipient)`
+    is the idempotency key, so a mail job that runs twice finds the row already mailed."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        sa.UniqueConstraint("event_key", "recipient_id", name="uq_notifications_event_recipient"),
+        sa.Index("ix_notifications_recipient", "recipient_id", "workspace_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="SET NULL"), default=None
+    )
+    post_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    channel_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("channels.id", ondelete="SET NULL"), default=None
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    # A path inside the site (/w/<slug>/posts/<id>); mails make it absolute.
+    link: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    in_app: Mapped[bool] = mapped_column(default=True)
+    # "none", "immediate" or "digest"; `mailed_at` is set when a job takes the mail (before
+    # sending: at most one mail, never two) and cleared again if the server refused it.
+    mail: Mapped[str] = mapped_column(sa.String(16), default="none")
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class NotificationPreference(Base):
+    """A member's choice for one kind of event; a kind without a row has the defaults
+    (planner/notifications.py: in the app and by e-mail at once)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (sa.UniqueConstraint("user_id", "workspace_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    in_app: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)
+    # By e-mail, but in the daily digest instead of at once.
+    digest: Mapped[bool] = mapped_column(default=False)
+
+
+class SlackMessage(Base):
+    """One event posted to the workspace's Slack-compatible webhook; `event_key` makes a
+    retried job post it once."""
+
+    __tablename__ = "slack_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(sa.ForeignKey("workspaces.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)

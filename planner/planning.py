@@ -42,7 +42,14 @@ def rule_config(
         thresholds=chosen.get("thresholds") or {},
         disabled=chosen.get("disabled") or (),
         channel_caps=chosen.get("channel_caps") or {},
+        channel_staffed=channel_staffed(workspace),
     )
+
+
+def channel_staffed(workspace: Workspace) -> dict[str, str]:
+    """Each channel's own staffed hours (text form), for the channels that have them; the
+    others keep the default office hours (rules.staffing.OFFICE_HOURS)."""
+    return {c.name: c.staffed_hours for c in workspace.channels if c.staffed_hours is not None}
 
 
 _CATEGORIES = {c.value: c for c in rules.Category}
@@ -122,7 +129,13 @@ def _fingerprint(session: Session, workspace: Workspace) -> tuple[object, ...]:
     ).one()
     names = tuple(
         session.scalars(
-            sa.select(Channel.name + ":" + Channel.network)
+            sa.select(
+                Channel.name
+                + ":"
+                + Channel.network
+                + ":"
+                + sa.func.coalesce(Channel.staffed_hours, "")
+            )
             .where(Channel.workspace_id == workspace.id)
             .order_by(Channel.id)
         )
@@ -270,6 +283,38 @@ def check_group(
     old = Counter(rules.check(items, config))
     new = Counter(rules.check([*kept, *after], config))
     return rules.ChangeReport(tuple((new - old).elements()), tuple((old - new).elements()))
+
+
+SLOTS_SHOWN = 3
+
+
+def find_slots(
+    session: Session,
+    workspace: Workspace,
+    channels: list[Channel],
+    category: str | None,
+    now: datetime,
+    *,
+    replaced: Iterable[int] = (),
+    count: int = SLOTS_SHOWN,
+) -> list[datetime]:
+    """The next `count` times after `now` (aware, in the workspace timezone) at which a post
+    of `category` on every one of `channels` adds no cadence, mix or coverage finding
+    (rules/slots.py). `replaced` are posts the new one stands for (the post being edited),
+    left out of the plan."""
+    if not channels:
+        return []
+    skip = set(replaced)
+    items = [item for item in plan_items(session, workspace) if item.id not in skip]
+    search = rules.find_slots(
+        items,
+        rule_config(workspace),
+        channels=[(c.name, c.network) for c in channels],
+        category=_CATEGORIES.get(category or ""),
+        after=now,
+        count=count,
+    )
+    return list(search.slots)
 
 
 def week_mixes(

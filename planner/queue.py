@@ -42,6 +42,8 @@ SWEEP_JOB = "workers.publish.sweep"
 RENDER_JOB = "workers.feeds.render_feed"
 IMPORT_JOB = "workers.imports.import_plan"
 CHECK_JOB = "workers.connections.check_channel"
+NOTIFY_JOB = "workers.notify.deliver"
+DIGEST_JOB = "workers.notify.send_digest"
 
 # Job states in which a publish job will still run, or runs now.
 LIVE = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.STARTED, JobStatus.DEFERRED}
@@ -201,6 +203,52 @@ def enqueue_check(connection: redis.Redis, channel_id: int, claimed_at: datetime
         description=f"check the connection of channel {channel_id}",
         meta=_origin(),
     )
+
+
+# --- Notifications ----------------------------------------------------------------------------
+
+
+def enqueue_notify(connection: redis.Redis, event_key: str, base_url: str | None) -> Job | None:
+    """The mail and Slack delivery of one event (planner/notifications.py); None when a job
+    for it is already waiting (the sweep re-enqueues deliveries nobody took)."""
+    try:
+        return Queue("default", connection=connection).enqueue(
+            NOTIFY_JOB,
+            event_key,
+            base_url,
+            job_id=f"notify-{event_key}",
+            unique=True,
+            result_ttl=3600,
+            failure_ttl=7 * 86400,
+            job_timeout=120,
+            retry=Retry(max=3, interval=[30, 300, 1800]),
+            description=f"send the notifications of {event_key}",
+            meta=_origin(),
+        )
+    except DuplicateJobError:
+        return None
+
+
+def enqueue_digest(
+    connection: redis.Redis, membership_id: int, day: str, base_url: str | None
+) -> Job | None:
+    """A member's daily digest for one local day, claimed by the sweep."""
+    try:
+        return Queue("default", connection=connection).enqueue(
+            DIGEST_JOB,
+            membership_id,
+            day,
+            base_url,
+            job_id=f"digest-{membership_id}-{day}",
+            unique=True,
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
+            job_timeout=120,
+            retry=Retry(max=3, interval=[60, 600, 3600]),
+            description=f"send the daily digest of membership {membership_id} for {day}",
+        )
+    except DuplicateJobError:
+        return None
 
 
 # --- Feeds ------------------------------------------------------------------------------------

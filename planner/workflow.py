@@ -924,6 +924,17 @@ def request_changes(
     session.add(Comment(post_id=post.id, author_id=actor.id, body=comment.strip()))
     _finish(session, post, *changed)
     _emit(session, events.CHANGES_REQUESTED, post, actor, changed, comment=comment.strip())
+    if "@" in comment:
+        # Others named in the request hear of it; the author is told by the request itself.
+        _emit(
+            session,
+            events.MENTIONED,
+            post,
+            actor,
+            [post],
+            comment=comment.strip(),
+            already_told=[post.author_id],
+        )
     return post
 
 

@@ -2,6 +2,8 @@
 
     findings = rules.check(items, rules.RuleConfig(preset="80-20", timezone="Europe/Berlin"))
     report = rules.check_change(items, before, after, config)   # the composer's check
+    search = rules.find_slots(items, config, channels=[("news-x", "x")], category=None,
+                              after=now)                      # "Find a time"
     suggestion = rules.classify("Use code SPRING for 20% off")  # category + signals
 
 Pure Python: no Flask, no SQLAlchemy, no I/O, no clock. The caller decides which posts count
@@ -10,7 +12,7 @@ Pure Python: no Flask, no SQLAlchemy, no I/O, no clock. The caller decides which
 
 from __future__ import annotations
 
-from rules import cadence, content, mix  # noqa: F401  (registers the rules)
+from rules import cadence, content, coverage, mix  # noqa: F401  (registers the rules)
 from rules.balance import UnitMix, balance
 from rules.change import ChangeReport, check_change
 from rules.classifier import Suggestion, classify, classify_many
@@ -39,6 +41,8 @@ from rules.model import (
 from rules.plan import Plan
 from rules.presets import PRESETS, Preset
 from rules.registry import CATALOGUE, Rule, catalogue
+from rules.slots import SlotSearch, find_slots
+from rules.staffing import OFFICE_HOURS, StaffedHours, StaffedHoursError, parse_staffed
 
 __all__ = [
     "CATALOGUE",
@@ -47,6 +51,7 @@ __all__ = [
     "DEFAULT_NETWORK_CAPS",
     "FAMILY_DEFINITIONS",
     "NETWORK_CAPS",
+    "OFFICE_HOURS",
     "PRESETS",
     "TEXT_LIMITS",
     "UnitMix",
@@ -66,6 +71,9 @@ __all__ = [
     "RuleConfig",
     "RuleFamily",
     "Severity",
+    "SlotSearch",
+    "StaffedHours",
+    "StaffedHoursError",
     "Suggestion",
     "catalogue",
     "check",
@@ -73,8 +81,10 @@ __all__ = [
     "classify",
     "classify_many",
     "clear_caches",
+    "find_slots",
     "format_measure",
     "make_config",
     "measure",
     "network_caps",
+    "parse_staffed",
 ]

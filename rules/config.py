@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rules.model import ConfigError, NetworkCaps, network_caps
 from rules.presets import PRESETS
 from rules.registry import CATALOGUE, Rule, coerce_threshold, to_duration
+from rules.staffing import OFFICE_HOURS, StaffedHours, from_json
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class RuleConfig:
       the rule's default (see `rules.registry.coerce_threshold`).
     - `disabled`: rule ids that do not run.
     - `channel_caps`: per-channel `NetworkCaps` replacing the network's defaults.
+    - `staffed`: when someone answers replies (rules/staffing.py), Monday to Friday 09:00 to
+      17:00 by default; `channel_staffed` replaces it per channel.
     - `range_start` / `range_end`: what is checked. An aware datetime is an instant (the end
       is exclusive); a date is a local day (the end date is included). By default the range
       runs from the plan's first post to its last. Posts outside the range are not checked.
@@ -43,6 +46,8 @@ class RuleConfig:
     channel_caps: Mapping[str, NetworkCaps] = field(default_factory=dict)
     range_start: datetime | date | None = None
     range_end: datetime | date | None = None
+    staffed: StaffedHours = OFFICE_HOURS
+    channel_staffed: Mapping[str, StaffedHours] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         try:
@@ -58,6 +63,11 @@ class RuleConfig:
         for channel, caps in self.channel_caps.items():
             if not isinstance(caps, NetworkCaps):
                 raise ConfigError(f"channel_caps[{channel!r}] must be a NetworkCaps")
+        if not isinstance(self.staffed, StaffedHours):
+            raise ConfigError("staffed must be a StaffedHours")
+        for channel, hours in self.channel_staffed.items():
+            if not isinstance(hours, StaffedHours):
+                raise ConfigError(f"channel_staffed[{channel!r}] must be a StaffedHours")
         object.__setattr__(self, "_resolved", resolve_thresholds(self))
 
     @property
@@ -74,6 +84,11 @@ class RuleConfig:
     def caps_for(self, channel: str, network: str) -> NetworkCaps:
         """The caps of one channel: its override if any, else its network's defaults."""
         return self.channel_caps.get(channel) or network_caps(network)
+
+    def staffed_for(self, channel: str) -> StaffedHours:
+        """When someone answers replies on one channel: its own hours, else the default."""
+        own = self.channel_staffed.get(channel)
+        return self.staffed if own is None else own
 
     def is_enabled(self, rule_id: str) -> bool:
         """False when the rule is in `disabled`."""
@@ -123,12 +138,16 @@ def make_config(
     channel_caps: Mapping[str, NetworkCaps | Mapping[str, Any]] | None = None,
     range_start: datetime | date | None = None,
     range_end: datetime | date | None = None,
+    staffed: StaffedHours | str | Mapping[str, Any] | None = None,
+    channel_staffed: Mapping[str, StaffedHours | str | Mapping[str, Any]] | None = None,
 ) -> RuleConfig:
     """A RuleConfig from settings as a workspace stores them (strings and numbers are fine:
     "1/4", "4h", {"min_gap": "2h"}). Raises ConfigError with a message for the settings page.
 
     `channel_caps` values may be NetworkCaps or partial mappings with the network's name
-    under "network", e.g. {"news-x": {"network": "x", "warning_above": 15}}.
+    under "network", e.g. {"news-x": {"network": "x", "warning_above": 15}}. `staffed` and
+    `channel_staffed` values may be StaffedHours, their text form ("Mon-Fri 09:00-17:00") or
+    their JSON form; None keeps office hours.
     """
     caps: dict[str, NetworkCaps] = {}
     for channel, value in (channel_caps or {}).items():
@@ -141,6 +160,8 @@ def make_config(
         channel_caps=caps,
         range_start=range_start,
         range_end=range_end,
+        staffed=OFFICE_HOURS if staffed is None else from_json(staffed),
+        channel_staffed={name: from_json(value) for name, value in (channel_staffed or {}).items()},
     )
 
 

@@ -121,6 +121,7 @@ class RuleFamily(enum.StrEnum):
     MIX = "mix"
     CADENCE = "cadence"
     CONTENT = "content"
+    COVERAGE = "coverage"
 
 
 # What a finding measures: a share (exact), a count, a duration, a confidence, a local time.

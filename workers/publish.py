@@ -18,7 +18,7 @@ from flask import Flask, url_for
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
-from planner import connections, media, publishers, queue, workflow
+from planner import connections, media, notifications, publishers, queue, workflow
 from planner.db import db, utcnow
 from planner.media import links
 from planner.models import Channel, Post, Status, Workspace, publish_key
@@ -239,7 +239,7 @@ def _sweep(app: Flask) -> dict[str, int]:
     connection = queue.redis_for(app)
     now = utcnow()
     horizon = now + timedelta(seconds=2 * float(app.config["SWEEP_INTERVAL_SECONDS"]))
-    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0}
+    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0, "digests": 0, "notices": 0}
     due = session.scalars(
         sa.select(Post)
         .join(Workspace, Workspace.id == Post.workspace_id)
@@ -282,6 +282,7 @@ def _sweep(app: Flask) -> dict[str, int]:
         ):
             counts["unknown"] += 1
     counts["checks"] = _schedule_checks(app, session, connection, now)
+    counts["digests"], counts["notices"] = _schedule_notifications(app, session, connection, now)
     if any(counts.values()):
         log.info("job=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))
     return counts
@@ -302,6 +303,26 @@ def _schedule_checks(
             queue.enqueue_check(connection, channel_id, claimed_at)
             scheduled += 1
     return scheduled
+
+
+def _schedule_notifications(
+    app: Flask, session: sa.orm.Session, connection: redis.Redis, now: datetime
+) -> tuple[int, int]:
+    """Enqueue the daily digests that are due (each claimed in the database first, so a
+    member gets one a day however many sweeps overlap), and the deliveries of events whose job
+    never got enqueued (Redis was down, or the change was made outside an app)."""
+    base = notifications.configured_base_url(app.config)
+    digests = 0
+    hour = int(app.config["NOTIFY_DIGEST_HOUR"])
+    for membership_id, day in notifications.due_digests(session, now, hour):
+        if notifications.claim_digest(session, membership_id, day):
+            queue.enqueue_digest(connection, membership_id, day.isoformat(), base)
+            digests += 1
+    notices = 0
+    for key in notifications.stranded(session, now):
+        if queue.enqueue_notify(connection, key, base) is not None:
+            notices += 1
+    return digests, notices
 
 
 def sweep_forever(app: Flask, stop: object, interval: float | None = None) -> None:

@@ -3,7 +3,7 @@
 Plain click commands: they read files and print, and need neither the Flask app nor a database.
 
     planner check PLAN.csv [--preset NAME] [--timezone TZ] [--from DATE] [--to DATE]
-                           [--format text|json]
+                           [--staffed "Mon-Fri 09:00-17:00"] [--format text|json]
     planner classify [FILE]
 
 `check` reads a CSV with the header `scheduled_at,channel,network,category,text` and the
@@ -29,6 +29,7 @@ import click
 import rules
 from rules import Finding, PlanItem, RuleConfig, Severity, plan_csv
 from rules.plan_csv import Guess, PlanCsvError, csv_lines
+from rules.staffing import OFFICE_HOURS, StaffedHours, StaffedHoursError, parse_staffed
 
 
 class UnusableInput(click.ClickException):
@@ -47,6 +48,15 @@ def _zone(timezone: str) -> ZoneInfo:
         raise click.BadParameter(f"unknown timezone {timezone!r}", param_hint="--timezone") from (
             error
         )
+
+
+def _staffed(text: str | None) -> StaffedHours:
+    if text is None:
+        return OFFICE_HOURS
+    try:
+        return parse_staffed(text)
+    except StaffedHoursError as error:
+        raise click.BadParameter("; ".join(error.problems), param_hint="--staffed") from error
 
 
 def read_text(handle: IO[bytes], name: str) -> str:
@@ -148,6 +158,13 @@ def _summary(findings: list[Finding], config: RuleConfig) -> str:
     help="Last local day to check, included (default: the plan's last post).",
 )
 @click.option(
+    "--staffed",
+    metavar="HOURS",
+    help="When someone answers replies on every channel, in --timezone, e.g. "
+    '"Mon-Fri 09:00-17:00; Sat 10:00-12:00" or none (default: Mon-Fri 09:00-17:00). '
+    "A question needs 4 staffed hours after it that day.",
+)
+@click.option(
     "--format",
     "output",
     type=click.Choice(["text", "json"]),
@@ -161,6 +178,7 @@ def check(
     timezone: str,
     start: datetime | None,
     end: datetime | None,
+    staffed: str | None,
     output: str,
 ) -> None:
     """Check a content plan (CSV) against the balance rules, like a linter.
@@ -173,13 +191,20 @@ def check(
     finding, 2 when the input cannot be used.
     """
     zone = _zone(timezone)
+    hours = _staffed(staffed)
     start_on: date | None = start.date() if start else None
     end_on: date | None = end.date() if end else None
     if start_on and end_on and end_on < start_on:
         raise click.BadParameter(f"{end_on} is before --from {start_on}", param_hint="--to")
     name = getattr(plan, "name", "-")
     items, guesses = read_plan(read_text(plan, name), name, zone)
-    config = RuleConfig(preset=preset, timezone=timezone, range_start=start_on, range_end=end_on)
+    config = RuleConfig(
+        preset=preset,
+        timezone=timezone,
+        range_start=start_on,
+        range_end=end_on,
+        staffed=hours,
+    )
     findings = rules.check(items, config)
     notes = [_guess_note(name, g) for g in guesses]
     if output == "json":

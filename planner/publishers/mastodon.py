@@ -34,6 +34,7 @@ class MastodonPublisher(Publisher):
     needs_url = True
     # Mastodon returns the first status for a repeated Idempotency-Key (within an hour).
     deduplicates = True
+    threads = True
 
     @property
     def instance(self) -> str:
@@ -54,6 +55,9 @@ class MastodonPublisher(Publisher):
             if not ready:
                 self._wait_until_processed(media_id)
         fields: dict[str, object] = {"status": request.text}
+        if request.thread_parent:
+            # A thread's later part answers the part before it, so Mastodon shows them as one.
+            fields["in_reply_to_id"] = request.thread_parent
         if media_ids:
             fields["media_ids[]"] = media_ids
         response = send(

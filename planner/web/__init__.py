@@ -24,6 +24,7 @@ from planner.web import (
     errors,
     feeds,
     media,
+    notifications,
     observability,
     posts,
     publishing,
@@ -54,6 +55,7 @@ BLUEPRINTS = (
     rule_settings,
     bulk,
     api_tokens,
+    notifications,
 )
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort, render_template
 from flask_login import current_user
 
-from planner import permissions, review
+from planner import notifications, permissions, review
 from planner.db import db
 from planner.models import Channel, Post, Role, User, Workspace
 
@@ -27,6 +27,11 @@ class Access:
     def counts(self) -> review.Counts:
         """The header's "3 await your approval" and "2 of yours need changes"."""
         return review.counts(db.session, self.workspace, current_user, self.can("approve"))
+
+    @cached_property
+    def unread(self) -> int:
+        """The bell's count: the member's unread notifications in this workspace."""
+        return notifications.unread_count(db.session, current_user.id, self.workspace.id)
 
     def render(self, template: str, **context: object) -> str:
         """A page of this workspace: the template gets `access` and `workspace` too."""

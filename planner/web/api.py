@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 import rules
 from planner import media, permissions, planning, tokens, workflow
-from planner.db import db
+from planner.db import db, utcnow
 from planner.localtime import local_day_bounds, parse_instant
 from planner.models import Channel, Post, Status
 from planner.web import api_schemas as schemas
@@ -364,6 +364,54 @@ def findings(args: dict[str, Any]) -> dict[str, Any]:
         high = end or max((f.window_end for f in found), default=None)
         found = planning.overlapping(found, low, high) if low and high else []
     return {"findings": [f.to_json() for f in found]}
+
+
+@bp.get("/slots")
+@bp.arguments(schemas.SlotsQuery, location="query")
+@bp.response(200, schemas.Slots)
+def slots(args: dict[str, Any]) -> dict[str, Any]:
+    """The best next slots for a new post
+
+    The next times (every 30 minutes over the next 14 days, in the workspace timezone) at
+    which a post of this category on these channels adds no finding of the cadence, mix or
+    coverage rules (quiet hours and staffed hours included), checked by the same rules engine
+    as the calendar's findings."""
+    caller = _caller()
+    wanted = list(dict.fromkeys(args["channel"]))
+    found = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(Channel).where(
+                Channel.workspace_id == caller.workspace.id, Channel.id.in_(wanted)
+            )
+        )
+    }
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        _abort(
+            422,
+            "Pick channels of this workspace.",
+            channel=f"No channel {', '.join(missing)} in this workspace.",
+        )
+    chosen = [found[i] for i in wanted]
+    category = args.get("category")
+    at = planning.find_slots(
+        db.session, caller.workspace, chosen, category, utcnow(), count=args["count"]
+    )
+    return {
+        "slots": [
+            {
+                "at": moment.isoformat(),
+                "date": moment.date().isoformat(),
+                "time": moment.strftime("%H:%M"),
+                "label": moment.strftime("%a %d %b %H:%M"),
+            }
+            for moment in at
+        ],
+        "timezone": caller.workspace.timezone,
+        "channels": [c.name for c in chosen],
+        "category": category,
+    }
 
 
 # --- Groups: one post for several channels --------------------------------------------------

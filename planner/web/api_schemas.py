@@ -188,6 +188,46 @@ class RangeQuery(Schema):
     end = _day(data_key="to", metadata={"description": "Included."})
 
 
+class SlotsQuery(Schema):
+    """Where and what the new post is: channels (repeat `channel` for a group) and category."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    channel = fields.List(
+        fields.Integer(strict=False, validate=validate.Range(1, MAX_ID)),
+        required=True,
+        validate=validate.Length(1, 50),
+        metadata={"description": "A channel id; repeat it for a post on several channels."},
+    )
+    category = fields.String(
+        validate=validate.OneOf([c.value for c in Category]),
+        metadata={"description": "The post's category; none: uncategorised."},
+    )
+    count = fields.Integer(load_default=3, validate=validate.Range(1, 10))
+
+
+class Slot(Schema):
+    at = fields.String(metadata={"description": "ISO 8601 with the workspace's offset."})
+    date = fields.String(metadata={"description": "The local date, YYYY-MM-DD."})
+    time = fields.String(metadata={"description": "The local time, HH:MM."})
+    label = fields.String(metadata={"description": "For people: Mon 10 Mar 09:00."})
+
+
+class Slots(Schema):
+    slots = fields.List(
+        fields.Nested(Slot),
+        metadata={
+            "description": "The next times (at most `count`, 2 hours apart or more, within 14 "
+            "days) at which the post adds no cadence, mix or coverage finding; empty when "
+            "none does."
+        },
+    )
+    timezone = fields.String()
+    channels = fields.List(fields.String())
+    category = fields.String(allow_none=True)
+
+
 class Suggestion(Schema):
     category = fields.String(
         allow_none=True, metadata={"description": "null when the classifier is unsure."}

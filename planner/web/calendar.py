@@ -87,6 +87,7 @@ def week(slug: str):  # type: ignore[no-untyped-def]
         problems=problems,
         problem_count=problem_count,
         start=calendar.getting_started(db.session, access.workspace),
+        unstaffed=calendar.unstaffed_hours(channels, filters.channel_ids),
     )
 
 

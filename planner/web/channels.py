@@ -33,6 +33,7 @@ def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
     form = ChannelForm(obj=channel) if channel else ChannelForm()
     if channel is not None and not form.is_submitted():
         form.target_url.data = channel.publisher_settings.get("url", "")
+        form.staffed_hours.data = channel.staffed_hours or ""
     if form.validate_on_submit():
         try:
             saved = accounts.save_channel(
@@ -47,11 +48,16 @@ def _save(slug: str, channel: Channel | None):  # type: ignore[no-untyped-def]
                 target_url=form.target_url.data or "",
                 secret=form.secret.data or None,
                 clear_secret=bool(form.clear_secret.data),
+                staffed_hours=form.staffed_hours.data or "",
                 publishing=Settings.from_config(current_app.config),
             )
         except accounts.AccountError as error:
             db.session.rollback()
-            fields = {"target_url": form.target_url, "handle": form.handle}
+            fields = {
+                "target_url": form.target_url,
+                "handle": form.handle,
+                "staffed_hours": form.staffed_hours,
+            }
             field = fields.get(error.field or "", form.name)
             field.errors = [*field.errors, str(error)]
         else:

@@ -41,6 +41,7 @@ from planner.localtime import is_valid_timezone
 from planner.models import NETWORKS, Channel, Role
 from planner.publishers import PUBLISHERS
 from rules.model import CATEGORY_DEFINITIONS, Category
+from rules.staffing import StaffedHoursError, parse_staffed
 
 
 class Form(FlaskForm):
@@ -171,11 +172,37 @@ class ChannelForm(Form):
         "stored one.",
     )
     clear_secret = BooleanField("Remove the stored secret")
+    staffed_hours = StringField(
+        "Staffed hours",
+        validators=[Optional(), Length(max=2000)],
+        description="When someone answers replies, in the workspace timezone, e.g. "
+        "'Mon-Fri 09:00-17:00; Sat 10:00-12:00'. A question needs staffed time after it that "
+        "day (4 hours unless the Rules page says otherwise). Empty: office hours (Mon-Fri "
+        "09:00-17:00); 'none': nobody.",
+    )
 
-    def validate_target_url(self, field: StringField) -> None:
+    def validate_staffed_hours(self, field: StringField) -> None:
+        try:
+            parse_staffed(field.data or "")
+        except StaffedHoursError as error:
+            # Every bad part at once, each as its own message.
+            problems = [f"{problem}." for problem in error.problems]
+            field.errors.extend(problems[:-1])
+            raise ValidationError(problems[-1]) from error
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        # Not a validate_target_url method: Optional() stops the field's chain on an empty
+        # value, inline validators included, so the missing URL would only be named after
+        # every other field was right.
+        valid = super().validate(extra_validators)
         publisher = PUBLISHERS.get(self.publisher_kind.data or "")
-        if publisher is not None and publisher.needs_url and not field.data:
-            raise ValidationError(f"The {self.publisher_kind.data} publisher needs a URL.")
+        if publisher is not None and publisher.needs_url and not self.target_url.data:
+            self.target_url.errors = [
+                *self.target_url.errors,
+                f"The {self.publisher_kind.data} publisher needs a URL.",
+            ]
+            return False
+        return valid
 
 
 CATEGORY_CHOICES = choices(
@@ -238,6 +265,15 @@ class ActionForm(Form):
     """A button that changes state: a CSRF token and the version the person saw."""
 
     version = IntegerField(validators=[InputRequired()])
+
+
+class SlackForm(Form):
+    url = StringField(
+        "Incoming webhook address",
+        validators=[Optional(), Length(max=1000, message="At most 1,000 characters.")],
+        description="From Slack (or Mattermost, Rocket.Chat, Discord's /slack endpoint): "
+        "https://hooks.slack.com/services/… Leave empty to keep the stored one.",
+    )
 
 
 class CommentForm(Form):

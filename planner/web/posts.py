@@ -206,6 +206,20 @@ def new(slug: str):  # type: ignore[no-untyped-def]
     if not channels:
         flash("Add a channel first: posts go out on a channel.", "info")
     attachment = Attachment.from_request(access) if request.method == "POST" else Attachment()
+    if request.method == "POST" and _finding_a_time():
+        variant_texts = _variant_texts(list(form.channel_ids.data or []))
+        proposals = _find_or_take_slot(form, access, channels, list(form.channel_ids.data or []))
+        return _composer(
+            form,
+            access,
+            channels,
+            post=None,
+            variant_texts=variant_texts,
+            variant_errors={},
+            proposals=proposals,
+            find_time_done=True,
+            attachment=attachment,
+        ), 200
     if form.validate_on_submit():
         contents, variant_texts, variant_errors = _group_contents(form, access, channels)
         if contents is not None and attachment.problem is None:
@@ -478,6 +492,19 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
         )
         form.reply_to.data, form.thread.data = post.reply_to or "", post.thread or ""
         form.date.data, form.time.data, form.version.data = at.date(), at.time(), post.version
+    elif _finding_a_time():
+        chosen = [form.channel_id.data] if form.channel_id.data else []
+        proposals = _find_or_take_slot(form, access, channels, chosen, {post.id})
+        return _composer(
+            form,
+            access,
+            channels,
+            post=post,
+            at_stake=workflow.approval_at_stake(post),
+            group_others=_group_others(post),
+            proposals=proposals,
+            find_time_done=True,
+        ), 200
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
     elif form.validate_on_submit():
@@ -740,6 +767,115 @@ def check_draft(slug: str):  # type: ignore[no-untyped-def]
     answer["added"] = [_finding_json(f) for f in report.added]
     answer["cleared"] = [_finding_json(f) for f in report.cleared]
     return jsonify(answer)
+
+
+def slot_json(at: datetime) -> dict[str, str]:
+    """A proposed slot: its instant, its local date and time (what the composer's fields
+    take) and a label such as "Mon 10 Mar 09:00"."""
+    return {
+        "at": at.isoformat(),
+        "date": at.date().isoformat(),
+        "time": at.strftime("%H:%M"),
+        "label": at.strftime("%a %d %b %H:%M"),
+    }
+
+
+def _slot_request(
+    access: Access, channels: list[Channel], raw_ids: list[str], category: str
+) -> tuple[list[Channel], dict[str, str]]:
+    """The chosen channels of this workspace and the problems of the request."""
+    problems: dict[str, str] = {}
+    by_id = {c.id: c for c in channels}
+    ids = [whole_number(raw) for raw in raw_ids]
+    chosen = [by_id[i] for i in ids if i is not None and i in by_id]
+    if not raw_ids:
+        problems["channel"] = "Pick at least one channel."
+    elif len(chosen) != len(raw_ids):
+        problems["channel"] = "Pick channels of this workspace."
+    if category and category not in {c.value for c in Category}:
+        problems["category"] = f"Pick one of {', '.join(c.value for c in Category)}."
+    return chosen, problems
+
+
+@bp.route("/slots")
+@login_required
+def slots(slug: str):  # type: ignore[no-untyped-def]
+    """The composer's "Find a time": the next three times on the chosen channels that add no
+    finding. ?channel=<id> (repeated), category=<category>, post_id=<the post edited>."""
+    access = workspace_access(slug, "create_post")
+    raw_ids = request.args.getlist("channel")[:50]
+    category = request.args.get("category", "")
+    chosen, problems = _slot_request(access, channels_of(access), raw_ids, category)
+    post_id = whole_number(request.args.get("post_id") or "")
+    if problems:
+        return json_error(422, "Please correct: " + "; ".join(problems.values()), problems)
+    replaced = {post_id} if post_id is not None else set()
+    found = planning.find_slots(
+        db.session, access.workspace, chosen, category or None, utcnow(), replaced=replaced
+    )
+    return jsonify(
+        slots=[slot_json(at) for at in found],
+        timezone=access.workspace.timezone,
+        channels=[c.name for c in chosen],
+        category=category or None,
+    )
+
+
+def _finding_a_time() -> bool:
+    """Whether the composer was sent to find a time or to take one found, not to save."""
+    return "find_time" in request.form or "use_slot" in request.form
+
+
+def _find_or_take_slot(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int] | None = None,
+) -> list[dict[str, str]]:
+    """The composer without JavaScript: "Find a time" posts the form, which comes back with
+    what was typed and the proposals, each a button ("use_slot") that posts it again with
+    that date and time filled in. Nothing is saved either way."""
+    picked = request.form.get("use_slot", "")
+    if not picked:
+        return _find_time(form, access, channels, channel_ids, replaced or set())
+    try:
+        chosen_at = datetime.fromisoformat(picked)
+    except ValueError:
+        form.time.errors = ["That proposal cannot be read; pick a time."]
+        return []
+    form.date.data, form.time.data = chosen_at.date(), chosen_at.time()
+    # The fields show what was sent unless told otherwise.
+    form.date.raw_data = [chosen_at.date().isoformat()]
+    form.time.raw_data = [chosen_at.strftime("%H:%M")]
+    return []
+
+
+def _find_time(
+    form: ComposeForm | PostForm,
+    access: Access,
+    channels: list[Channel],
+    channel_ids: list[int],
+    replaced: set[int],
+) -> list[dict[str, str]]:
+    raw = [str(i) for i in channel_ids]
+    chosen, problems = _slot_request(access, channels, raw, form.category.data or "")
+    if problems:
+        field = form.channel_ids if isinstance(form, ComposeForm) else form.channel_id
+        for message in problems.values():
+            field.errors = [*field.errors, message]
+        return []
+    found = planning.find_slots(
+        db.session,
+        access.workspace,
+        chosen,
+        form.category.data or None,
+        utcnow(),
+        replaced=replaced,
+    )
+    if not found:
+        flash("No time in the next 14 days adds no finding on these channels.", "info")
+    return [slot_json(at) for at in found]
 
 
 def _finding_json(finding: rules.Finding) -> dict[str, object]:

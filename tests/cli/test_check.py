@@ -263,3 +263,34 @@ def test_classify_says_null_with_its_best_guess_when_it_is_unsure(runner: CliRun
     assert list(sure) == ["category", "confidence", "signals"]
     assert sure["category"] == "care"
     assert "answers someone's problem or question" in sure["signals"]
+
+
+def test_staffed_hours_decide_whether_a_late_question_is_answered(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    plan = write(
+        tmp_path,
+        "2025-03-07T17:45,shop-fb,facebook,engagement,What is your favourite board?\n",
+    )
+
+    office = runner.invoke(check, [plan, "--timezone", "Europe/Berlin"])
+    weekend = runner.invoke(
+        check, [plan, "--timezone", "Europe/Berlin", "--staffed", "Mon-Sun 09:00-22:00"]
+    )
+
+    assert office.exit_code == 0, office.output
+    assert (
+        "post on shop-fb asks a question at 17:45 on Friday; nobody is on duty until "
+        "Monday 09:00" in office.output
+    )
+    assert "unstaffed-replies" not in weekend.output
+
+
+def test_bad_staffed_hours_are_named_and_exit_2(runner: CliRunner, tmp_path: Path) -> None:
+    plan = write(tmp_path, CALM)
+
+    result = runner.invoke(check, [plan, "--staffed", "Mon-Fri 09:00-17:00; Sat 22:00-02:00"])
+
+    assert result.exit_code == 2
+    assert "--staffed" in result.output
+    assert "'22:00-02:00' crosses midnight" in result.output

@@ -3,6 +3,7 @@ run one rule alone."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -66,15 +67,7 @@ def only(rule_id: str, items: list[PlanItem], config: RuleConfig | None = None) 
     """The findings of one rule, with every other rule switched off."""
     config = config or RuleConfig()
     others = frozenset(CATALOGUE) - {rule_id}
-    alone = RuleConfig(
-        preset=config.preset,
-        timezone=config.timezone,
-        thresholds=config.thresholds,
-        disabled=others | config.disabled,
-        channel_caps=config.channel_caps,
-        range_start=config.range_start,
-        range_end=config.range_end,
-    )
+    alone = replace(config, disabled=others | config.disabled)
     findings = check(items, alone)
     assert {f.rule for f in findings} <= {rule_id}
     return findings

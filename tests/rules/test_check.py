@@ -41,6 +41,7 @@ def test_the_catalogue_holds_the_design_rules_grouped_by_family() -> None:
         ("content", "duplicate-text"),
         ("content", "disguised-promotion"),
         ("content", "too-long"),
+        ("coverage", "unstaffed-replies"),
     ]
 
 

@@ -136,6 +136,7 @@ class Sink:
                             "url": f"{sink.url}/@p/{sink.created}",
                             "content": fields.get("status", [""])[0],
                             "media_ids": fields.get("media_ids[]", []),
+                            "in_reply_to_id": fields.get("in_reply_to_id", [None])[0],
                         }
                         if key:
                             sink.statuses[key] = status

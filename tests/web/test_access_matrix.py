@@ -77,6 +77,12 @@ ROUTES = (
     Route("GET", "/w/{slug}/bulk/", "viewer"),
     Route("GET", "/w/{slug}/bulk/export.csv", "viewer"),
     Route("POST", "/w/{slug}/bulk/import", "editor", data={"csv": ""}),
+    Route("GET", "/w/{slug}/notifications/", "viewer"),
+    Route("POST", "/w/{slug}/notifications/read-all", "viewer", data={}),
+    Route("GET", "/w/{slug}/notifications/preferences", "viewer"),
+    Route("POST", "/w/{slug}/notifications/preferences", "viewer", data={}),
+    Route("GET", "/w/{slug}/notifications/slack", "admin"),
+    Route("POST", "/w/{slug}/notifications/slack", "admin", data={"url": ""}),
 )
 
 

@@ -302,6 +302,18 @@ def test_channel_secrets_are_write_only(app, session, team):
     assert "s3cr3t-token-value" not in listing
 
 
+def test_a_channel_form_names_a_missing_url_with_the_other_mistakes(app, session, team):
+    admin = signed_in(app, "admin@example.com")
+    response = admin.post(
+        f"/w/{team.workspace.slug}/channels/new",
+        {"network": "mastodon", "name": "", "publisher_kind": "webhook", "target_url": ""},
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Name the channel." in page
+    assert "The webhook publisher needs a URL." in page
+
+
 def test_admins_add_members_and_cannot_remove_the_last_admin(app, session, team):
     admin = signed_in(app, "admin@example.com")
     response = admin.post(

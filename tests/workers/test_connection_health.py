@@ -131,6 +131,24 @@ def test_a_bluesky_thread_goes_out_in_order_each_part_replying_to_the_one_before
     assert records[0]["facets"][0]["features"][0]["tag"] == "news"
 
 
+def test_a_mastodon_thread_goes_out_in_order_each_part_answering_the_one_before(
+    pub, session, team, sink, redis_db
+):
+    toots = channel(session, team, "mastodon", sink.url, secret="good-token")
+    first = part(pub, session, team, toots, "1/2 We are opening a shop", thread="shop")
+    second = part(pub, session, team, toots, "2/2 Come by on Saturday", thread="shop")
+    make_due(session, second)
+    make_due(session, first, seconds_ago=1)
+    assert publish(pub, second.id, second.approved_version) == "retry"
+    settle(pub, session, redis_db, [first, second])
+    one, two = fresh(session, first), fresh(session, second)
+    assert one.status == two.status == Status.published
+    statuses = sorted(sink.statuses.values(), key=lambda s: int(s["id"]))
+    assert [s["content"] for s in statuses] == [one.text, two.text]
+    assert statuses[0]["in_reply_to_id"] is None
+    assert statuses[1]["in_reply_to_id"] == one.external_id
+
+
 def test_a_bluesky_app_password_that_stops_working_holds_the_posts(
     pub, session, team, pds, redis_db, told
 ):

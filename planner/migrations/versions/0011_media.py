@@ -2,7 +2,7 @@
 the uploads a post's target already has (so a retry does not upload twice)
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0014
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = "0011"
-down_revision = "0010"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

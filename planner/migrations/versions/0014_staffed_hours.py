@@ -1,0 +1,25 @@
+"""staffed hours per channel: when someone answers replies (the conversation-coverage rule);
+NULL keeps the default office hours, Monday to Friday 09:00-17:00
+
+Revision ID: 0014
+Revises: 0013
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0014"
+down_revision = "0013"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("channels") as batch:
+        batch.add_column(sa.Column("staffed_hours", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("channels") as batch:
+        batch.drop_column("staffed_hours")
