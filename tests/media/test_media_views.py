@@ -4,6 +4,7 @@ sees them and as an outsider does not."""
 from __future__ import annotations
 
 import io
+import os
 import re
 
 import pytest
@@ -281,3 +282,24 @@ def test_the_approval_queue_shows_the_pictures_and_their_alt_text(app, session, 
     page = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
     assert 'class="queue-media"' in page and "Sales by month, rising" in page
     assert re.search(r'src="[^"]+/media/\d+/thumbnail"', page)
+
+
+def test_a_real_image_too_large_for_bluesky_is_refused_naming_bluesky(app, session, team):
+    sky = accounts.save_channel(
+        session, team.user("admin"), team.workspace, None, network="bluesky", name="Sky"
+    )
+    post = workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(sky, "A noisy picture", "brand", future()),
+    )
+    noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
+    out = io.BytesIO()
+    noise.save(out, format="PNG")
+    assert out.tell() > 1_000_000
+    editor = signed_in(app, "editor@example.com")
+    response = upload(editor, team, post, out.getvalue(), "noise.png", "Static")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r"noise.png: image is 1\.\d MB; Bluesky accepts at most 1\.0 MB\.", page)
