@@ -50,6 +50,14 @@ class FolderStore:
     def _path(self, key: str) -> Path:
         return self.root / _checked(key)
 
+    def path(self, key: str) -> Path:
+        """Where a file lies (the web app serves it from there, with Range requests, rather
+        than reading a video into memory); MediaMissing when it is not there."""
+        path = self._path(key)
+        if not path.is_file():
+            raise MediaMissing(key)
+        return path
+
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -303,3 +303,17 @@ def test_a_real_image_too_large_for_bluesky_is_refused_naming_bluesky(app, sessi
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert re.search(r"noise.png: image is 1\.\d MB; Bluesky accepts at most 1\.0 MB\.", page)
+
+
+def test_a_file_is_served_in_ranges_so_a_video_can_be_sought(app, session, team):
+    posts = a_group(session, team)
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], mp4(seconds=3, padding=5000), "clip.mp4")
+    row = session.scalars(sa.select(Media)).one()
+    url = f"/w/{team.workspace.slug}/posts/{posts[0].id}/media/{row.id}/file"
+    whole = editor.get(url)
+    assert whole.status_code == 200 and whole.mimetype == "video/mp4"
+    assert whole.headers["Cache-Control"] == "private, max-age=3600"
+    part = editor.get(url, headers={"Range": "bytes=4-11"})
+    assert part.status_code == 206 and part.data == b"ftypisom"
+    assert part.headers["X-Content-Type-Options"] == "nosniff"
