@@ -283,12 +283,14 @@ class Attachment:
                 self.problem = str(error)
                 return self
             store = media.store_for(current_app.config)
-            key = media.new_key(access.workspace.id, prepared.extension)
+            key = media.new_key(access.workspace.id, prepared.extension, pending=True)
             store.put(key, prepared.data, prepared.mime_type)
             thumbnail = None
             if prepared.thumbnail is not None:
                 extension = "png" if prepared.thumbnail_type == "image/png" else "jpg"
-                thumbnail = media.new_key(access.workspace.id, extension, thumbnail=True)
+                thumbnail = media.new_key(
+                    access.workspace.id, extension, thumbnail=True, pending=True
+                )
                 store.put(thumbnail, prepared.thumbnail, prepared.thumbnail_type or "")
             self.pending = {
                 "w": access.workspace.id,

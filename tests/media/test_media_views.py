@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -169,7 +170,8 @@ def test_order_alt_text_and_removal_work_without_javascript(app, session, team):
     assert [m.id for m in workflow.group_media(session, post.group_id)] == [two.id]
 
 
-def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, team):
+def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, team, tmp_path):
+    app.config["MEDIA_FOLDER"] = str(tmp_path / "media")
     editor = signed_in(app, "editor@example.com")
     url = f"/w/{team.workspace.slug}/posts/new"
     form = {
@@ -191,6 +193,10 @@ def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, tea
     assert second.status_code == 302
     row = session.scalars(sa.select(Media)).one()
     assert row.filename == "square.png" and row.alt_text == "A red square"
+    # The kept copy is gone once attached; the post's own file is not a pending one.
+    folder = Path(app.config["MEDIA_FOLDER"])
+    assert not list((folder / "pending").rglob("*.png"))
+    assert not row.key.startswith("pending/")
     posts = session.scalars(sa.select(Post).where(Post.group_id == row.group_id)).all()
     assert len(posts) == 2
 

@@ -84,6 +84,15 @@ def test_the_s3_store_keeps_reads_and_deletes_under_its_prefix(s3_config):
         store.get(key)
     with pytest.raises(ValueError):
         store.get("../../etc/passwd")
+    # The sweep of pending files: only those under pending/, only when old enough.
+    pending = media.new_key(3, "png", pending=True)
+    store.put(pending, b"kept for a form", "image/png")
+    store.put(key, b"attached", "image/png")
+    assert store.delete_pending(3600) == 0
+    assert store.delete_pending(-1) == 1
+    with pytest.raises(media.MediaMissing):
+        store.get(pending)
+    assert store.get(key) == b"attached"
 
 
 def test_a_post_file_goes_to_the_bucket_and_is_served_from_it(app, session, team, s3_config):
