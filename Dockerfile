@@ -17,10 +17,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PLANNER_INSTANCE=/srv/planner/instance \
-    PLANNER_OUTBOX=/srv/planner/outbox
+    PLANNER_OUTBOX=/srv/planner/outbox \
+    MEDIA_FOLDER=/srv/planner/media
 RUN groupadd --system --gid 10001 planner \
     && useradd --system --uid 10001 --gid planner --home-dir /srv/planner --shell /usr/sbin/nologin planner \
-    && mkdir -p /srv/planner/instance /srv/planner/outbox \
+    && mkdir -p /srv/planner/instance /srv/planner/outbox /srv/planner/media \
     && chown -R planner:planner /srv/planner
 COPY --from=wheel /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl \

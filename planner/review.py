@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session, joinedload
 
-from planner.models import AuditEvent, Channel, Post, Status, User, Workspace
+from planner.models import AuditEvent, Channel, Post, PostGroup, Status, User, Workspace
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,12 @@ def queue(session: Session, workspace: Workspace) -> list[QueueEntry]:
     posts = list(
         session.scalars(
             sa.select(Post)
-            .options(joinedload(Post.channel), joinedload(Post.author))
+            .options(
+                joinedload(Post.channel),
+                joinedload(Post.author),
+                # What the approver signs off includes the pictures: one query for them all.
+                joinedload(Post.group).selectinload(PostGroup.media),
+            )
             .where(Post.workspace_id == workspace.id, Post.status == Status.in_review)
             .order_by(Post.updated_at, Post.id)
         )

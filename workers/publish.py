@@ -239,7 +239,15 @@ def _sweep(app: Flask) -> dict[str, int]:
     connection = queue.redis_for(app)
     now = utcnow()
     horizon = now + timedelta(seconds=2 * float(app.config["SWEEP_INTERVAL_SECONDS"]))
-    counts = {"enqueued": 0, "resent": 0, "unknown": 0, "checks": 0, "digests": 0, "notices": 0}
+    counts = {
+        "enqueued": 0,
+        "resent": 0,
+        "unknown": 0,
+        "checks": 0,
+        "digests": 0,
+        "notices": 0,
+        "pending_media": 0,
+    }
     due = session.scalars(
         sa.select(Post)
         .join(Workspace, Workspace.id == Post.workspace_id)
@@ -282,6 +290,10 @@ def _sweep(app: Flask) -> dict[str, int]:
         ):
             counts["unknown"] += 1
     counts["checks"] = _schedule_checks(app, session, connection, now)
+    # Files a composer kept for a form nobody sent again.
+    counts["pending_media"] = media.store_for(app.config).delete_pending(
+        media.store.PENDING_SECONDS
+    )
     counts["digests"], counts["notices"] = _schedule_notifications(app, session, connection, now)
     if any(counts.values()):
         log.info("job=sweep %s", " ".join(f"{k}={v}" for k, v in counts.items()))

@@ -11,11 +11,18 @@ import os
 import re
 import secrets
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-KEY = re.compile(r"^w\d{1,12}/[A-Za-z0-9_-]{16,64}(?:\.thumb)?\.(?:jpg|png|webp|gif|mp4)$")
+KEY = re.compile(
+    r"^(?:pending/)?w\d{1,12}/[A-Za-z0-9_-]{16,64}(?:\.thumb)?\.(?:jpg|png|webp|gif|mp4)$"
+)
+# Files the composer keeps for a form it shows again (planner/web/posts.py, Attachment) live
+# under this prefix until the post is saved; the sweep deletes those older than a day.
+PENDING = "pending/"
+PENDING_SECONDS = 24 * 3600
 
 
 class MediaMissing(LookupError):
@@ -29,10 +36,15 @@ class MediaStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
+    def delete_pending(self, older_than: float) -> int: ...
 
-def new_key(workspace_id: int, extension: str, thumbnail: bool = False) -> str:
-    """A fresh key for a file of a workspace."""
-    return f"w{workspace_id}/{secrets.token_urlsafe(18)}{'.thumb' if thumbnail else ''}.{extension}"
+
+def new_key(
+    workspace_id: int, extension: str, thumbnail: bool = False, pending: bool = False
+) -> str:
+    """A fresh key for a file of a workspace (`pending`: kept for a form, not yet a post's)."""
+    name = f"{secrets.token_urlsafe(18)}{'.thumb' if thumbnail else ''}.{extension}"
+    return f"{PENDING if pending else ''}w{workspace_id}/{name}"
 
 
 def _checked(key: str) -> str:
@@ -49,6 +61,14 @@ class FolderStore:
 
     def _path(self, key: str) -> Path:
         return self.root / _checked(key)
+
+    def path(self, key: str) -> Path:
+        """Where a file lies (the web app serves it from there, with Range requests, rather
+        than reading a video into memory); MediaMissing when it is not there."""
+        path = self._path(key)
+        if not path.is_file():
+            raise MediaMissing(key)
+        return path
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
@@ -67,6 +87,19 @@ class FolderStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def delete_pending(self, older_than: float) -> int:
+        """Delete the pending files older than that many seconds; how many went."""
+        cutoff = time.time() - older_than
+        gone = 0
+        for path in (self.root / PENDING).glob("w*/*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone += 1
+            except FileNotFoundError:
+                continue  # another host's sweep took it first
+        return gone
 
 
 class S3Store:
@@ -108,6 +141,21 @@ class S3Store:
 
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
+
+    def delete_pending(self, older_than: float) -> int:
+        """Delete the pending objects older than that many seconds; how many went."""
+        cutoff = time.time() - older_than
+        prefix = f"{self.prefix}/{PENDING}" if self.prefix else PENDING
+        gone = 0
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                if item["LastModified"].timestamp() < cutoff:
+                    self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                    gone += 1
+        return gone
 
 
 _STORES: dict[tuple[Any, ...], MediaStore] = {}

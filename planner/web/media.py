@@ -19,6 +19,7 @@ from flask import (
     jsonify,
     redirect,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -202,22 +203,30 @@ def serve(slug: str, post_id: int, media_id: int, which: str):  # type: ignore[n
             abort(404)
         key = row.thumbnail_key
         mime_type = "image/png" if key.endswith(".png") else "image/jpeg"
-    try:
-        data = store().get(key)
-    except media.MediaMissing:
-        abort(404)
-    response = Response(data, mimetype=mime_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    # Shown inline (an <img>, a <video>), saved under a name of ours: the uploaded name,
-    # percent-encoded, never as raw header text.
     name = f"{row.id}.{media.files.EXTENSIONS[row.mime_type]}"
     if which == "thumbnail":
         name = f"{row.id}-thumbnail.{key.rsplit('.', 1)[-1]}"
+    return _file_response(key, mime_type, name)
+
+
+def _file_response(key: str, mime_type: str, name: str) -> Response:
+    """A stored file as the browser should take it: its sniffed type, never sniffed again,
+    shown inline under a name of ours (never the uploaded one), sandboxed, cached privately.
+    From the folder store it is sent from disk with Range requests (a video can be sought
+    without being read into memory); from S3 its bytes are read."""
+    files = store()
+    try:
+        if isinstance(files, media.FolderStore):
+            response = send_file(files.path(key), mimetype=mime_type, conditional=True)
+        else:
+            response = Response(files.get(key), mimetype=mime_type)
+    except media.MediaMissing:
+        abort(404)
+    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = (
         f"inline; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
     )
     response.headers["Cache-Control"] = "private, max-age=3600"
-    # A file's bytes never change under its id (a new upload is a new row).
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -235,15 +244,8 @@ def fetch(token: str):  # type: ignore[no-untyped-def]
     row = db.session.get(Media, named[0])
     if row is None or row.key != named[1]:
         abort(404)
-    try:
-        data = store().get(row.key)
-    except media.MediaMissing:
-        abort(404)
-    response = Response(data, mimetype=row.mime_type)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    name = f"{row.id}.{media.files.EXTENSIONS[row.mime_type]}"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response = _file_response(
+        row.key, row.mime_type, f"{row.id}.{media.files.EXTENSIONS[row.mime_type]}"
+    )
     response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "private, max-age=3600"
     return response

@@ -342,12 +342,14 @@ class Attachment:
                 self.problem = str(error)
                 return self
             store = media.store_for(current_app.config)
-            key = media.new_key(access.workspace.id, prepared.extension)
+            key = media.new_key(access.workspace.id, prepared.extension, pending=True)
             store.put(key, prepared.data, prepared.mime_type)
             thumbnail = None
             if prepared.thumbnail is not None:
                 extension = "png" if prepared.thumbnail_type == "image/png" else "jpg"
-                thumbnail = media.new_key(access.workspace.id, extension, thumbnail=True)
+                thumbnail = media.new_key(
+                    access.workspace.id, extension, thumbnail=True, pending=True
+                )
                 store.put(thumbnail, prepared.thumbnail, prepared.thumbnail_type or "")
             self.pending = {
                 "w": access.workspace.id,
@@ -526,6 +528,7 @@ def show_page(access: Access, post: Post, status: int = 200, **extra):  # type: 
         ),
         media=workflow.group_media(db.session, post.group_id),
         media_problems=extra.pop("media_problems", {}),
+        media_notes=workflow.media_notes(db.session, post),
         kept_alt=extra.pop("kept_alt", {}),
         kept_upload_alt=extra.pop("kept_upload_alt", ""),
         **extra,
@@ -1035,7 +1038,9 @@ def duplicate(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     access = workspace_access(slug, "duplicate")
     post = post_in(access, post_id)
     try:
-        copy = workflow.duplicate(db.session, current_user, post)
+        copy = workflow.duplicate(
+            db.session, current_user, post, store=media.store_for(current_app.config)
+        )
     except workflow.WorkflowError as error:
         flash(str(error), "error")
         return redirect(url_for("posts.show", slug=slug, post_id=post.id))

@@ -24,6 +24,7 @@ ACTIONS = {
     "edited": "edited",
     "rescheduled": "moved",
     "approval_revoked": "approval revoked",
+    "media_changed": "images or video changed",
     "submitted": "submitted for review",
     "withdrawn": "withdrawn from review",
     "approved": "approved",

@@ -85,6 +85,14 @@ def test_one_post_with_a_picture_for_three_channels_is_approved_once_and_fails_a
         editor.get_by_text("Submitted for review.").wait_for()
 
         lead_id = int(editor.url.rsplit("/", 1)[-1].split("#")[0])
+        # The approval queue shows the picture and its alt text, on a laptop and a phone.
+        approver.goto(f"{live_server}/w/{slug}/approvals/")
+        queued = approver.locator(f"#review-{lead_id} .queue-media")
+        assert "A red coffee roaster on a wooden counter" in queued.inner_text()
+        assert axe_violations(approver) == []
+        approver.set_viewport_size({"width": 390, "height": 844})
+        assert fits(approver), "the approval queue with media scrolls sideways on a phone"
+        approver.set_viewport_size({"width": 1280, "height": 900})
         approver.goto(f"{live_server}/w/{slug}/posts/{lead_id}")
         # The approver sees the picture and its alt text before deciding.
         seen = approver.locator("#media img")

@@ -4,7 +4,9 @@ their EXIF (GPS included), bombs and oversized files are refused with the limit 
 from __future__ import annotations
 
 import io
+import os
 import struct
+import time
 import zlib
 
 import pytest
@@ -169,3 +171,19 @@ def test_sniffing_reads_the_bytes_not_the_name():
     assert files.sniff(b"GIF89a....") == "image/gif"
     assert files.sniff(b"\x00\x00\x00\x18ftypqt  ") is None  # QuickTime is not MP4
     assert files.sniff(b"\x00\x00\x00\x18ftypheic") is None  # nor a HEIF photo
+
+
+def test_pending_files_older_than_a_day_are_swept_and_nothing_else(tmp_path):
+    store = media.FolderStore(tmp_path)
+    kept_for_a_form = media.new_key(1, "png", pending=True)
+    fresh_pending = media.new_key(1, "png", pending=True)
+    attached = media.new_key(1, "png")
+    for key in (kept_for_a_form, fresh_pending, attached):
+        store.put(key, b"x", "image/png")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(store.path(kept_for_a_form), (old, old))
+    os.utime(store.path(attached), (old, old))
+    assert store.delete_pending(media.store.PENDING_SECONDS) == 1
+    with pytest.raises(media.MediaMissing):
+        store.get(kept_for_a_form)
+    assert store.get(fresh_pending) == b"x" and store.get(attached) == b"x"

@@ -4,13 +4,15 @@ sees them and as an outsider does not."""
 from __future__ import annotations
 
 import io
+import os
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
-from planner import workflow
+from planner import accounts, workflow
 from planner.models import Media, Post, Status
 from tests.conftest import future, signed_in
 from tests.support.media import exif_of, mp4, photo
@@ -50,6 +52,9 @@ def test_an_editor_attaches_a_photo_and_members_get_it_without_its_gps(app, sess
     assert response.status_code == 303
     page = editor.get(f"/w/{team.workspace.slug}/posts/{posts[1].id}").get_data(as_text=True)
     assert "beach.jpg" in page and "A beach at dawn" in page
+    history = editor.get(f"/w/{team.workspace.slug}/posts/{posts[0].id}").get_data(as_text=True)
+    assert "images or video changed" in history and "(changed what goes out)" in history
+    assert "attached beach.jpg" in history
     row = session.scalars(sa.select(Media)).one()
     viewer = signed_in(app, "viewer@example.com")
     base = f"/w/{team.workspace.slug}/posts/{posts[1].id}/media/{row.id}"
@@ -165,7 +170,8 @@ def test_order_alt_text_and_removal_work_without_javascript(app, session, team):
     assert [m.id for m in workflow.group_media(session, post.group_id)] == [two.id]
 
 
-def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, team):
+def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, team, tmp_path):
+    app.config["MEDIA_FOLDER"] = str(tmp_path / "media")
     editor = signed_in(app, "editor@example.com")
     url = f"/w/{team.workspace.slug}/posts/new"
     form = {
@@ -187,6 +193,10 @@ def test_the_composer_keeps_a_file_when_another_field_is_wrong(app, session, tea
     assert second.status_code == 302
     row = session.scalars(sa.select(Media)).one()
     assert row.filename == "square.png" and row.alt_text == "A red square"
+    # The kept copy is gone once attached; the post's own file is not a pending one.
+    folder = Path(app.config["MEDIA_FOLDER"])
+    assert not list((folder / "pending").rglob("*.png"))
+    assert not row.key.startswith("pending/")
     posts = session.scalars(sa.select(Post).where(Post.group_id == row.group_id)).all()
     assert len(posts) == 2
 
@@ -270,3 +280,66 @@ def test_the_previews_show_the_picture_with_its_alt_text_for_every_variant(app, 
     approver = signed_in(app, "approver@example.com")
     queue = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
     assert queue.count('alt="A wide harbour view"') == len(posts)
+def test_an_instagram_post_without_a_picture_is_warned_about_not_blocked(app, session, team):
+    gram = accounts.save_channel(
+        session, team.user("admin"), team.workspace, None, network="instagram", name="Gram"
+    )
+    post = workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(gram, "Words first, picture later", "brand", future()),
+    )
+    editor = signed_in(app, "editor@example.com")
+    page = editor.get(f"/w/{team.workspace.slug}/posts/{post.id}").get_data(as_text=True)
+    assert "Instagram needs an image or a video; attach one." in page
+    workflow.submit(session, team.user("editor"), post, post.version)
+    assert fresh(session, post).status == Status.in_review
+
+
+def test_the_approval_queue_shows_the_pictures_and_their_alt_text(app, session, team):
+    posts = a_group(session, team)
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], photo("PNG"), "chart.png", "Sales by month, rising")
+    posts = [fresh(session, p) for p in posts]
+    seen = {p.id: p.version for p in posts}
+    workflow.submit(session, team.user("editor"), posts[0], posts[0].version, seen)
+    approver = signed_in(app, "approver@example.com")
+    page = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
+    assert 'class="queue-media"' in page and "Sales by month, rising" in page
+    assert re.search(r'src="[^"]+/media/\d+/thumbnail"', page)
+
+
+def test_a_real_image_too_large_for_bluesky_is_refused_naming_bluesky(app, session, team):
+    sky = accounts.save_channel(
+        session, team.user("admin"), team.workspace, None, network="bluesky", name="Sky"
+    )
+    post = workflow.create_post(
+        session,
+        team.user("editor"),
+        team.workspace,
+        workflow.PostContent(sky, "A noisy picture", "brand", future()),
+    )
+    noise = Image.frombytes("RGB", (700, 700), os.urandom(700 * 700 * 3))
+    out = io.BytesIO()
+    noise.save(out, format="PNG")
+    assert out.tell() > 1_000_000
+    editor = signed_in(app, "editor@example.com")
+    response = upload(editor, team, post, out.getvalue(), "noise.png", "Static")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert re.search(r"noise.png: image is 1\.\d MB; Bluesky accepts at most 1\.0 MB\.", page)
+
+
+def test_a_file_is_served_in_ranges_so_a_video_can_be_sought(app, session, team):
+    posts = a_group(session, team)
+    editor = signed_in(app, "editor@example.com")
+    upload(editor, team, posts[0], mp4(seconds=3, padding=5000), "clip.mp4")
+    row = session.scalars(sa.select(Media)).one()
+    url = f"/w/{team.workspace.slug}/posts/{posts[0].id}/media/{row.id}/file"
+    whole = editor.get(url)
+    assert whole.status_code == 200 and whole.mimetype == "video/mp4"
+    assert whole.headers["Cache-Control"] == "private, max-age=3600"
+    part = editor.get(url, headers={"Range": "bytes=4-11"})
+    assert part.status_code == 206 and part.data == b"ftypisom"
+    assert part.headers["X-Content-Type-Options"] == "nosniff"

@@ -166,3 +166,16 @@ def test_the_upload_memory_of_a_post_keeps_the_first_id(app, session, team):
     workflow.remember_upload(session, posts[0].id, "m1", "222")
     assert workflow.uploads_of(session, posts[0].id) == {"m1": "111"}
     assert workflow.uploads_of(session, posts[1].id) == {}
+
+
+def test_a_duplicate_carries_copies_of_the_files(app, session, team, store):
+    posts = three(session, team)
+    row = attach(session, team, posts[0], store, alt="A red square")
+    copy = workflow.duplicate(session, team.user("editor"), fresh(session, posts)[0], store=store)
+    [copied] = workflow.group_media(session, copy.group_id)
+    assert copied.key != row.key and copied.alt_text == "A red square"
+    assert store.get(copied.key) == store.get(row.key)
+    # Removing the original's file leaves the copy's alone.
+    post = fresh(session, posts)[0]
+    workflow.remove_media(session, team.user("editor"), post, post.version, row, store)
+    assert store.get(copied.key).startswith(b"\xff\xd8")
