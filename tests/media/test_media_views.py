@@ -280,6 +280,8 @@ def test_the_previews_show_the_picture_with_its_alt_text_for_every_variant(app, 
     approver = signed_in(app, "approver@example.com")
     queue = approver.get(f"/w/{team.workspace.slug}/approvals/").get_data(as_text=True)
     assert queue.count('alt="A wide harbour view"') == len(posts)
+
+
 def test_an_instagram_post_without_a_picture_is_warned_about_not_blocked(app, session, team):
     gram = accounts.save_channel(
         session, team.user("admin"), team.workspace, None, network="instagram", name="Gram"
