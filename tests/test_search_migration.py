@@ -27,7 +27,7 @@ def old_database(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite:///{tmp_path / 'old.db'}"
 
 
-# The revision before search (the lead re-chains migrations when branches merge).
+# The revision before search.
 BEFORE = str(
     ScriptDirectory.from_config(migrate.alembic_config("")).get_revision("0015").down_revision
 )

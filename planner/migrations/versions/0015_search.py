@@ -9,14 +9,14 @@ On SQLite a later migration that rebuilds `posts` with batch_alter_table drops t
 with the old table: it must create them again (`_create_triggers` below shows them).
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 """
 
 from alembic import op
 
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

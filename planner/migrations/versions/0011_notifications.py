@@ -2,7 +2,7 @@
 the daily digest's last day per member, a workspace's Slack-compatible webhook and the
 messages posted there
 
-Revision ID: 0013
+Revision ID: 0011
 Revises: 0010
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0013"
+revision = "0011"
 down_revision = "0010"
 branch_labels = None
 depends_on = None

@@ -1,16 +1,16 @@
 """media: files attached to a post group (images, MP4 video) with alt text and order, and
 the uploads a post's target already has (so a retry does not upload twice)
 
-Revision ID: 0011
-Revises: 0014
+Revision ID: 0013
+Revises: 0012
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0011"
-down_revision = "0014"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

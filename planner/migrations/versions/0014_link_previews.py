@@ -1,16 +1,16 @@
 """link previews: what a post's first link says about itself (title, description, image
 address, site name), fetched once by a job and kept per workspace under the normalised address
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0012"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

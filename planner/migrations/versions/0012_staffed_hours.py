@@ -1,16 +1,16 @@
 """staffed hours per channel: when someone answers replies (the conversation-coverage rule);
 NULL keeps the default office hours, Monday to Friday 09:00-17:00
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 """
 
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0014"
-down_revision = "0013"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
