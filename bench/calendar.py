@@ -38,6 +38,22 @@ STATUSES = (Status.draft, Status.in_review, Status.approved, Status.published)
 RUNS = 15
 
 
+def row(workspace_id: int, channel_id: int, author_id: int, text: str, at, rng):  # type: ignore[no-untyped-def]
+    """A post row with a random category and status."""
+    return {
+        "workspace_id": workspace_id,
+        "channel_id": channel_id,
+        "text": text,
+        "category": rng.choice(CATEGORIES),
+        "scheduled_at": at,
+        "status": rng.choice(STATUSES),
+        "version": 1,
+        "author_id": author_id,
+        "created_at": datetime.now(UTC),
+        "updated_at": datetime.now(UTC),
+    }
+
+
 def build(url: str) -> tuple[object, str, date]:
     migrate.upgrade(url)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True})
@@ -67,20 +83,8 @@ def build(url: str) -> tuple[object, str, date]:
                 datetime.min.time().replace(hour=rng.randrange(7, 22), minute=rng.randrange(60)),
                 "Europe/Berlin",
             )
-            rows.append(
-                {
-                    "workspace_id": workspace.id,
-                    "channel_id": rng.choice(channels).id,
-                    "text": f"Post {n}: " + "words " * rng.randrange(5, 40),
-                    "category": rng.choice(CATEGORIES),
-                    "scheduled_at": at,
-                    "status": rng.choice(STATUSES),
-                    "version": 1,
-                    "author_id": owner.id,
-                    "created_at": datetime.now(UTC),
-                    "updated_at": datetime.now(UTC),
-                }
-            )
+            text = f"Post {n}: " + "words " * rng.randrange(5, 40)
+            rows.append(row(workspace.id, rng.choice(channels).id, owner.id, text, at, rng))
         insert_posts(session, rows)
         session.commit()
         grouped = build_groups(session, owner, monday, rng)
@@ -109,23 +113,9 @@ def build_groups(session, owner, monday: date, rng: random.Random) -> str:  # ty
             [{"workspace_id": workspace.id, "created_at": datetime.now(UTC)}],
         ).one()
         text = f"Announcement {n}: " + "words " * rng.randrange(5, 40)
-        category, status = rng.choice(CATEGORIES), rng.choice(STATUSES)
+        variant = row(workspace.id, 0, owner.id, text, at, rng)
         for channel in rng.sample(channels, 3):
-            rows.append(
-                {
-                    "workspace_id": workspace.id,
-                    "group_id": group_id,
-                    "channel_id": channel.id,
-                    "text": text,
-                    "category": category,
-                    "scheduled_at": at,
-                    "status": status,
-                    "version": 1,
-                    "author_id": owner.id,
-                    "created_at": datetime.now(UTC),
-                    "updated_at": datetime.now(UTC),
-                }
-            )
+            rows.append({**variant, "group_id": group_id, "channel_id": channel.id})
     insert_posts(session, rows)
     session.commit()
     return workspace.slug

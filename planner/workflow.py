@@ -403,6 +403,28 @@ def _revoking(post: Post) -> dict[str, Any]:
     return {}
 
 
+def _revoking_change(
+    session: Session,
+    actor: User,
+    post: Post,
+    expected_version: int,
+    action: str,
+    why: tuple[str, str],
+    note: str | None = None,
+    **changes: Any,
+) -> Post:
+    """A change that takes the post and its group back to draft: apply it, audit `action`,
+    and the revoked approvals with `why` (the post's reason, the group's)."""
+    before = snapshot(post)
+    was_approved = post.status == Status.approved
+    _apply(session, post, expected_version, **changes, **_revoking(post))
+    _audit(session, post, actor, action, before, note=note)
+    if was_approved:
+        _audit(session, post, actor, "approval_revoked", before, note=why[0])
+    others = _revoke_group(session, actor, post, why[1])
+    return _finish(session, post, *others)
+
+
 def _revoke_group(session: Session, actor: User, post: Post, why: str) -> list[Post]:
     """After a change of one variant, the rest of the group leaves review too: the group's
     approval covered the variants as they were."""
@@ -499,14 +521,15 @@ def reschedule(
         return post
     if scheduled_at <= utcnow():
         raise InvalidPost({"scheduled_at": "That time has already passed; pick a future time."})
-    before = snapshot(post)
-    was_approved = post.status == Status.approved
-    _apply(session, post, expected_version, scheduled_at=scheduled_at, **_revoking(post))
-    _audit(session, post, actor, "rescheduled", before)
-    if was_approved:
-        _audit(session, post, actor, "approval_revoked", before, note="the post was moved")
-    others = _revoke_group(session, actor, post, "a variant of the group was moved")
-    return _finish(session, post, *others)
+    return _revoking_change(
+        session,
+        actor,
+        post,
+        expected_version,
+        "rescheduled",
+        why=("the post was moved", "a variant of the group was moved"),
+        scheduled_at=scheduled_at,
+    )
 
 
 def reschedule_together(
@@ -1539,15 +1562,15 @@ def _media_edited(
 ) -> Post:
     """Record a media change as an edit of the post: version, audit, and the approval of
     the post and its group revoked."""
-    before = snapshot(post)
-    was_approved = post.status == Status.approved
-    revoke = _revoking(post)
-    _apply(session, post, expected_version, **revoke)
-    _audit(session, post, actor, "media_changed", before, note=note)
-    if was_approved:
-        _audit(session, post, actor, "approval_revoked", before, note="its media changed")
-    others = _revoke_group(session, actor, post, "the media of the group changed")
-    return _finish(session, post, *others)
+    return _revoking_change(
+        session,
+        actor,
+        post,
+        expected_version,
+        "media_changed",
+        why=("its media changed", "the media of the group changed"),
+        note=note,
+    )
 
 
 def add_media(

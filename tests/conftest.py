@@ -25,6 +25,7 @@ from planner.models import Channel, Role, User, Workspace  # noqa: E402
 from planner.publishers import Settings  # noqa: E402
 from planner.secrets_box import SecretsBox  # noqa: E402
 from planner.web.security import limiter  # noqa: E402
+from tests.support.sink import Sink  # noqa: E402
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", f"sqlite:///{_TMP / 'test.db'}")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -186,3 +187,11 @@ def signed_in(app, email: str) -> Browser:  # type: ignore[no-untyped-def]
     response = b.login(email)
     assert response.status_code == 302, response.get_data(as_text=True)
     return b
+
+
+@pytest.fixture
+def sink():  # type: ignore[no-untyped-def]
+    """A local HTTP target: webhook receiver and Mastodon (tests/support/sink.py)."""
+    server = Sink().start()
+    yield server
+    server.stop()

@@ -545,6 +545,19 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     form = PostForm()
     form.channel_id.choices = channel_choices(channels)
     conflict = None
+
+    def again(**extra):  # type: ignore[no-untyped-def]
+        """The edit page as sent, with what is at stake and the group's other variants."""
+        return _composer(
+            form,
+            access,
+            channels,
+            post=post,
+            at_stake=workflow.approval_at_stake(post),
+            group_others=_group_others(post),
+            **extra,
+        )
+
     if request.method == "GET":
         at = local(post.scheduled_at, access.workspace.timezone)
         form.channel_id.data, form.text.data, form.category.data = (
@@ -557,28 +570,12 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
     elif _finding_a_time():
         chosen = [form.channel_id.data] if form.channel_id.data else []
         proposals = _find_or_take_slot(form, access, channels, chosen, {post.id})
-        return _composer(
-            form,
-            access,
-            channels,
-            post=post,
-            at_stake=workflow.approval_at_stake(post),
-            group_others=_group_others(post),
-            proposals=proposals,
-            find_time_done=True,
-        ), 200
+        return again(proposals=proposals, find_time_done=True), 200
     elif post.status not in workflow.EDITABLE:
         flash(f"A {post.status.label} post cannot be edited.", "error")
     elif request.form.get("action") == "preview":
         form.validate()
-        return _composer(
-            form,
-            access,
-            channels,
-            post=post,
-            at_stake=workflow.approval_at_stake(post),
-            group_others=_group_others(post),
-        )
+        return again()
     elif form.validate_on_submit():
         content = _content(form, access, channels)
         if content is not None:
@@ -598,15 +595,7 @@ def edit(slug: str, post_id: int):  # type: ignore[no-untyped-def]
                 flash("Saved.", "success")
                 return redirect(url_for("posts.show", slug=slug, post_id=post.id))
     status = 200 if request.method == "GET" else (409 if conflict else 422)
-    return _composer(
-        form,
-        access,
-        channels,
-        post=post,
-        conflict=conflict,
-        at_stake=workflow.approval_at_stake(post),
-        group_others=_group_others(post),
-    ), status
+    return again(conflict=conflict), status
 
 
 @bp.route("/<int:post_id>/move", methods=["GET", "POST"])

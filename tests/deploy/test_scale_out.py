@@ -33,7 +33,6 @@ from tests.support.publishing import (
     stop,
     wait_for,
 )
-from tests.support.sink import Sink
 from tests.support.web import csrf_token, sign_in, start_gunicorn, stop_server
 
 pytestmark = [
@@ -63,13 +62,6 @@ def json_lines(home: Path, cut_short: bool = False) -> list[dict]:
         except json.JSONDecodeError:
             lines.pop()
     return [json.loads(line) for line in lines]
-
-
-@pytest.fixture
-def sink():  # type: ignore[no-untyped-def]
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -20,17 +20,9 @@ from tests.conftest import future
 from tests.support.media import exif_of, photo
 from tests.support.pds import Pds
 from tests.support.publishing import channel, make_due
-from tests.support.sink import Sink
 from tests.workers.test_publish import publish, run_jobs
 
 GPS_IFD = 0x8825
-
-
-@pytest.fixture
-def sink():  # type: ignore[no-untyped-def]
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

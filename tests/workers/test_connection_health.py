@@ -34,17 +34,9 @@ from tests.support.publishing import (
     stop,
     wait_for,
 )
-from tests.support.sink import Sink
 from tests.workers.test_publish import audit, fresh, publish, run_jobs
 from workers.connections import check_channel
 from workers.publish import sweep
-
-
-@pytest.fixture
-def sink():  # type: ignore[no-untyped-def]
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

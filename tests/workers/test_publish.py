@@ -32,15 +32,7 @@ from tests.support.publishing import (
     stop,
     wait_for,
 )
-from tests.support.sink import Sink
 from workers.publish import publish_post, sweep
-
-
-@pytest.fixture
-def sink():  # type: ignore[no-untyped-def]
-    server = Sink().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
