@@ -95,6 +95,12 @@ CANCELLABLE = EDITABLE
 after_change: list[Callable[[Post], None]] = []
 
 
+def plain_line_ends(text: str) -> str:
+    """Line breaks as the networks count them: a form sends CR LF (HTML's rule for text
+    areas), which would count twice where a network counts code points."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 @dataclass(frozen=True)
 class PostContent:
     channel: Channel
@@ -103,6 +109,10 @@ class PostContent:
     scheduled_at: datetime
     reply_to: str | None = None
     thread: str | None = None
+
+    def __post_init__(self) -> None:
+        # Every way in (forms, API, CSV, CLI) stores and publishes the same line breaks.
+        object.__setattr__(self, "text", plain_line_ends(self.text))
 
 
 def content_errors(
@@ -466,8 +476,10 @@ def edit_post(
         raise InvalidPost({"channel_id": "Another variant of this post is on that channel."})
     moved = content.scheduled_at != post.scheduled_at
     validate_content(content, new=moved)
+    # A post saved before line breaks were made plain is not changed by the same text again.
+    same_text = content.text == plain_line_ends(post.text)
     changed = (
-        content.text != post.text
+        not same_text
         or content.channel.id != post.channel_id
         or content.category != post.category
         or content.reply_to != post.reply_to
@@ -482,7 +494,7 @@ def edit_post(
     was_approved = post.status == Status.approved
     # Whom it answers is part of what goes out, as the text is.
     revokes = (
-        content.text != post.text
+        not same_text
         or content.channel.id != post.channel_id
         or content.reply_to != post.reply_to
         or moved

@@ -51,6 +51,24 @@ def test_text_over_the_networks_limit_is_refused_with_the_count(session, team):
     )
 
 
+def test_line_breaks_from_a_form_count_once_and_are_stored_plain(session, team):
+    # A text area sends CR LF; 270 letters and 10 breaks fit X's 280, as the composer says.
+    typed = "\r\n".join(["a" * 27] * 10) + "\r\n"
+    post = workflow.create_post(
+        session, team.user("editor"), team.workspace, _content(team, typed[:-2])
+    )
+    assert post.text == "\n".join(["a" * 27] * 10)
+    workflow.submit(session, team.user("editor"), post, post.version)
+    workflow.approve(session, team.user("approver"), post, post.version)
+    # A post stored before with CR LF keeps its approval when the same text is saved again.
+    session.execute(sa.update(Post).where(Post.id == post.id).values(text=typed[:-2]))
+    session.commit()
+    session.refresh(post)
+    same = _content(team, typed[:-2], at=post.scheduled_at)
+    workflow.edit_post(session, team.user("editor"), post, post.version, same)
+    assert post.status == Status.approved
+
+
 def test_a_new_post_in_the_past_is_refused(session, team):
     past = datetime.now(UTC) - timedelta(minutes=1)
     with pytest.raises(workflow.InvalidPost) as raised:
