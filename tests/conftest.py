@@ -195,3 +195,13 @@ def sink():  # type: ignore[no-untyped-def]
     server = Sink().start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_ping():  # type: ignore[no-untyped-def]
+    """Each test asks Redis afresh: the app remembers a ping for a few seconds per process
+    (planner/queue.py), and one test's slow or missing Redis must not show in the next."""
+    from planner import queue
+
+    queue._last_ping.clear()
+    yield
