@@ -257,41 +257,41 @@ def enqueue_check(connection: redis.Redis, channel_id: int, claimed_at: datetime
 def enqueue_notify(connection: redis.Redis, event_key: str, base_url: str | None) -> Job | None:
     """The mail and Slack delivery of one event (planner/notifications.py); None when a job
     for it is already waiting (the sweep re-enqueues deliveries nobody took)."""
-    try:
-        return Queue(queue_name("default"), connection=connection).enqueue(
-            NOTIFY_JOB,
-            event_key,
-            base_url,
-            job_id=job_id(f"notify-{event_key}"),
-            unique=True,
-            result_ttl=3600,
-            failure_ttl=7 * 86400,
-            job_timeout=120,
-            retry=Retry(max=3, interval=[30, 300, 1800]),
-            description=f"send the notifications of {event_key}",
-            meta=_origin(),
-        )
-    except DuplicateJobError:
-        return None
+    return _enqueue_once(
+        connection,
+        NOTIFY_JOB,
+        event_key,
+        base_url,
+        job_id=job_id(f"notify-{event_key}"),
+        result_ttl=3600,
+        retry=Retry(max=3, interval=[30, 300, 1800]),
+        description=f"send the notifications of {event_key}",
+        meta=_origin(),
+    )
 
 
 def enqueue_digest(
     connection: redis.Redis, membership_id: int, day: str, base_url: str | None
 ) -> Job | None:
     """A member's daily digest for one local day, claimed by the sweep."""
+    return _enqueue_once(
+        connection,
+        DIGEST_JOB,
+        membership_id,
+        day,
+        base_url,
+        job_id=job_id(f"digest-{membership_id}-{day}"),
+        result_ttl=86400,
+        retry=Retry(max=3, interval=[60, 600, 3600]),
+        description=f"send the daily digest of membership {membership_id} for {day}",
+    )
+
+
+def _enqueue_once(connection: redis.Redis, func: str, *args: Any, **options: Any) -> Job | None:
+    """A mail job on the default queue, unless one with its id is already waiting (None)."""
     try:
         return Queue(queue_name("default"), connection=connection).enqueue(
-            DIGEST_JOB,
-            membership_id,
-            day,
-            base_url,
-            job_id=job_id(f"digest-{membership_id}-{day}"),
-            unique=True,
-            result_ttl=86400,
-            failure_ttl=7 * 86400,
-            job_timeout=120,
-            retry=Retry(max=3, interval=[60, 600, 3600]),
-            description=f"send the daily digest of membership {membership_id} for {day}",
+            func, *args, unique=True, failure_ttl=7 * 86400, job_timeout=120, **options
         )
     except DuplicateJobError:
         return None
