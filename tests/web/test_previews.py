@@ -18,6 +18,7 @@ from planner import link_previews, queue, workflow
 from planner.models import LinkPreview, Post
 from tests.conftest import future, signed_in
 from tests.support.pages import Site, article
+from tests.support.tcp import tcp_server
 from tests.workers.test_publish import run_jobs
 
 
@@ -381,31 +382,17 @@ def test_inward_and_odd_addresses_are_refused_before_any_connection(address):
 def trickle() -> Iterator[str]:
     """A site that answers at once, then sends its page a byte every 0.2 seconds: the read
     timeout never trips."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<title>")
-                try:
-                    while not stop.wait(0.2):
-                        conn.sendall(b"x")
-                except OSError:
-                    pass
+    def answer(conn: socket.socket, stop: threading.Event) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<title>")
+        try:
+            while not stop.wait(0.2):
+                conn.sendall(b"x")
+        except OSError:
+            pass
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/slow"
-    stop.set()
-    thread.join(timeout=3)
-    listener.close()
+    with tcp_server(answer) as port:
+        yield f"http://127.0.0.1:{port}/slow"
 
 
 def test_a_page_that_trickles_is_cut_off_at_the_deadline(trickle, monkeypatch):

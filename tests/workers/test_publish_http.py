@@ -11,34 +11,21 @@ import pytest
 
 from planner.publishers import http
 from planner.publishers.base import OutcomeUnknownError, TransientPublishError
+from tests.support.tcp import tcp_server
 
 
 @pytest.fixture
 def target() -> Iterator[tuple[str, list[str]]]:
     """A real TCP server that reads each request, then hangs up or stays silent as told."""
-    listener = socket.create_server(("127.0.0.1", 0))
     behaviour: list[str] = []
-    stop = threading.Event()
 
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            with conn:
-                conn.recv(65536)
-                if behaviour and behaviour[0] == "silent":
-                    stop.wait(2)
-                # else: hang up without a word
+    def answer(_conn: socket.socket, stop: threading.Event) -> None:
+        if behaviour and behaviour[0] == "silent":
+            stop.wait(2)
+        # else: hang up without a word
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hook", behaviour
-    stop.set()
-    thread.join(timeout=3)
-    listener.close()
+    with tcp_server(answer) as port:
+        yield f"http://127.0.0.1:{port}/hook", behaviour
 
 
 def test_a_dropped_connection_is_not_called_a_timeout(target):
